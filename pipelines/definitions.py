@@ -1,0 +1,61 @@
+"""The Dagster code location: every asset, the resources bound once, the main job and the schedules.
+
+The configuration file is chosen here and only here: $PULSE_CONFIG, else ./pulse.yaml.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.github.assets import (
+    github_deployments,
+    github_pull_requests,
+    github_repositories,
+    github_workflow_runs,
+)
+from pipelines.defs.metrics.assets import metric_tables
+from pipelines.defs.pagerduty.assets import pagerduty_incidents, pagerduty_services
+from pipelines.defs.reports.jobs import weekly_report_job, weekly_report_schedule
+from pipelines.defs.serving.assets import serving_copy
+from pipelines.defs.surveys.assets import survey_answers
+from pipelines.defs.teams.assets import team_ownership
+from pipelines.resources import PulseSettings
+from pulse.config import PulseConfig, config_path, load_config
+
+ALL_ASSETS = [
+    team_ownership,
+    github_repositories,
+    github_deployments,
+    github_workflow_runs,
+    github_pull_requests,
+    pagerduty_services,
+    pagerduty_incidents,
+    survey_answers,
+    metric_tables,
+    serving_copy,
+]
+
+refresh_job = dg.define_asset_job(
+    "refresh_job",
+    selection=dg.AssetSelection.all(),
+    description="Ingest every source, rebuild the metrics and publish the serving copy.",
+)
+
+
+def build_definitions(cfg: PulseConfig, path: str) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[refresh_job, weekly_report_job],
+        schedules=[weekly_report_schedule(cfg.report.schedule, cfg.timezone)],
+        resources={
+            "settings": PulseSettings(config_path=path),
+            "duckdb": DuckDBResource(database=str(cfg.warehouse.path)),
+        },
+    )
+
+
+def _load() -> dg.Definitions:
+    path = config_path()
+    return build_definitions(load_config(path), str(path.resolve()))
+
+
+defs = _load()

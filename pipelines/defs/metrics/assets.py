@@ -1,0 +1,59 @@
+"""Derived tables and DORA metrics, rebuilt from the raw tables by the SQL in `metrics/sql/`."""
+
+from datetime import timedelta
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from metrics.runner import METRIC_TABLES, MetricParams, compute_metrics, week_start
+from pipelines.resources import PulseSettings
+from pulse.config import PulseConfig
+from pulse.warehouse import ensure_schema, utc_now
+
+RAW_DEPS = [
+    "github_deployments",
+    "github_workflow_runs",
+    "github_pull_requests",
+    "github_pull_request_commits",
+    "pagerduty_incidents",
+    "team_ownership",
+]
+
+_DESCRIPTIONS = {
+    "deployments": "One row per successful production deployment.",
+    "changes": "One row per pull request merged into the production branch by a person.",
+    "incidents": "One row per incident, with its team and attributed deployment.",
+    "failed_deployments": "One row per production deployment that caused an incident.",
+    "metrics_weekly": "One row per team (and the organisation) per ISO week: the four DORA metrics.",
+    "teams": "One row per team.",
+}
+
+
+def metric_params(cfg: PulseConfig) -> MetricParams:
+    now = utc_now()
+    return MetricParams(
+        organisation=cfg.organisation,
+        production_branch=cfg.github.production_branch,
+        bots=cfg.github.bots,
+        window_hours=cfg.incident_window_hours,
+        week_from=week_start(now - timedelta(days=cfg.history_days)),
+        week_to=week_start(now),
+    )
+
+
+@dg.multi_asset(
+    group_name="metrics",
+    specs=[
+        dg.AssetSpec(name, deps=RAW_DEPS, kinds={"duckdb", "sql"}, description=_DESCRIPTIONS[name])
+        for name in METRIC_TABLES
+    ],
+)
+def metric_tables(context: dg.AssetExecutionContext, settings: PulseSettings, duckdb: DuckDBResource):
+    """Rebuild every derived table in one pass (each SQL file reads the ones before it)."""
+    cfg = settings.load()
+    params = metric_params(cfg)
+    with duckdb.get_connection() as con:
+        ensure_schema(con)
+        counts = compute_metrics(con, params, log=context.log.info)
+    for name in METRIC_TABLES:
+        yield dg.MaterializeResult(asset_key=name, metadata={"rows": counts.get(name, 0)})

@@ -1,0 +1,21 @@
+"""Materializing every asset once, in this process (`pulse run`, the demo, and the end-to-end test)."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions
+from pulse.config import PulseConfig
+
+
+def materialize_all(cfg: PulseConfig, *, instance: dg.DagsterInstance | None = None) -> bool:
+    """Run the refresh job once; runs are recorded in $DAGSTER_HOME when it is set, so the UI shows them."""
+    if cfg.source is None:
+        raise ValueError("the configuration must come from a file so that Dagster runs can reload it")
+    defs = build_definitions(cfg, str(Path(cfg.source).resolve()))
+    if instance is None:
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("refresh_job")
+    result = job.execute_in_process(instance=instance)
+    return result.success

@@ -1,0 +1,150 @@
+"""The `pulse` command: run the pipeline, print metrics, render reports, start the demo."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from pulse.config import CONFIG_ENV, ConfigError, PulseConfig, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulse", description="Platform Pulse: DORA and developer-experience metrics")
+    parser.add_argument("--config", help=f"configuration file (default: ${CONFIG_ENV} or ./pulse.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="materialize every asset once: ingest, compute metrics, publish")
+
+    m = sub.add_parser("metrics", help="print published metrics per team and week")
+    m.add_argument("--team", help="one team only")
+    m.add_argument("--weeks", type=int, default=12, help="how many recent weeks (default 12)")
+    m.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    r = sub.add_parser("report", help="render the weekly report (Markdown and HTML)")
+    r.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
+    r.add_argument("--out", help="output folder (default: report.output_dir)")
+
+    d = sub.add_parser("demo", help="serve the sample organisation, load it, start Dagster and the dashboard")
+    d.add_argument("--no-ui", action="store_true", help="load the data, then stop (no Dagster UI or dashboard)")
+    d.add_argument("--reload", action="store_true", help="load again even when the sample is already loaded")
+
+    sub.add_parser("check-config", help="validate the configuration file and print a summary")
+
+    args = parser.parse_args(argv)
+    if args.config:
+        os.environ[CONFIG_ENV] = str(Path(args.config).resolve())
+    try:
+        if args.command == "demo":
+            from pulse.demo import run_demo
+
+            return run_demo(ui=not args.no_ui, reload=args.reload)
+        cfg = load_config(args.config)
+        if args.command == "run":
+            return _run(cfg)
+        if args.command == "metrics":
+            return _metrics(cfg, args.team, args.weeks, args.format)
+        if args.command == "report":
+            return _report(cfg, args.week, args.out)
+        if args.command == "check-config":
+            return _check(cfg)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+def _run(cfg: PulseConfig) -> int:
+    from pipelines.run import materialize_all
+
+    ok = materialize_all(cfg)
+    return 0 if ok else 1
+
+
+def _metrics(cfg: PulseConfig, team: str | None, weeks: int, fmt: str) -> int:
+    from metrics.queries import NoDataError, team_weeks
+
+    try:
+        rows = team_weeks(cfg.warehouse.serving_path, team=team, weeks=weeks)
+    except NoDataError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    records = [asdict(r) for r in rows]
+    if fmt == "json":
+        print(json.dumps(records, indent=2))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(records[0]) if records else ["team"])
+        writer.writeheader()
+        writer.writerows(records)
+        print(buf.getvalue(), end="")
+    else:
+        print(_table(records))
+    return 0
+
+
+def _fmt_hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"
+
+
+def _table(records: list[dict]) -> str:
+    headers = ["week", "team", "deploys/day", "deploys", "lead time (median)", "changes", "CFR", "failed",
+               "recovery (median)", "incidents"]
+    lines = []
+    for r in records:
+        cfr = "—" if r["change_fail_rate"] is None else f"{r['change_fail_rate']:.0%}"
+        lines.append([
+            r["iso_week"], r["team"] if r["scope"] == "team" else f"{r['team']} (org)",
+            f"{r['deployments_per_day']:.2f}", str(r["deployments"]), _fmt_hours(r["lead_time_median_hours"]),
+            str(r["changes"]), cfr, str(r["failed_deployments"]), _fmt_hours(r["recovery_time_median_hours"]),
+            str(r["incidents"]),
+        ])
+    widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(headers)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in lines]
+    return "\n".join(out)
+
+
+def _report(cfg: PulseConfig, week: str | None, out: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from reporting.weekly import ReportError, previous_complete_week, render_weekly_report
+
+    week = week or previous_complete_week(datetime.now(UTC), cfg.timezone)
+    try:
+        report = render_weekly_report(
+            cfg.warehouse.serving_path, week, Path(out) if out else cfg.report.output_dir, timezone=cfg.timezone
+        )
+    except (ReportError, ValueError) as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {report.markdown_path}")
+    print(f"wrote {report.html_path}")
+    return 0
+
+
+def _check(cfg: PulseConfig) -> int:
+    print(f"configuration OK: {cfg.source}")
+    print(f"  organisation: {cfg.organisation} at {cfg.github.base_url}")
+    print(f"  teams: {len(cfg.teams)}; pagerduty: {'yes' if cfg.pagerduty else 'no'}")
+    print(f"  warehouse: {cfg.warehouse.path}; serving copy: {cfg.warehouse.serving_path}")
+    missing = [env for env in [cfg.github.token_env, cfg.pagerduty.token_env if cfg.pagerduty else None]
+               if env and not os.environ.get(env)]
+    for env in missing:
+        print(f"  note: ${env} is not set")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
