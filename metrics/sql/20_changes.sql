@@ -22,7 +22,7 @@ prs AS (
         p.merged_at,
         p.merge_commit_sha,
         p.html_url,
-        least(coalesce(f.first_commit_at, p.created_at), p.created_at) AS first_commit_at,
+        coalesce(f.first_commit_at, p.created_at) AS first_commit_at,
         coalesce(f.commits, 0) AS commits
     FROM raw_github_pull_requests p
     LEFT JOIN first_commit f USING (repository, number)
