@@ -53,9 +53,8 @@ def build_definitions(cfg: PulseConfig, path: str) -> dg.Definitions:
     )
 
 
-def _load() -> dg.Definitions:
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded by Dagster when it opens the code location, so a bad configuration fails there, named."""
     path = config_path()
     return build_definitions(load_config(path), str(path.resolve()))
-
-
-defs = _load()

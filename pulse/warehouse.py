@@ -184,7 +184,13 @@ def publish_serving_copy(
 
 
 def utc_now() -> datetime:
-    """Now, in UTC, as a naive timestamp (the warehouse convention)."""
+    """Now, in UTC, as a naive timestamp (the warehouse convention).
+
+    ``$PULSE_NOW`` (ISO 8601, UTC) freezes it, so that a run over recorded data is reproducible.
+    """
+    frozen = os.environ.get("PULSE_NOW")
+    if frozen:
+        return to_utc_naive(datetime.fromisoformat(frozen.replace("Z", "+00:00")))  # type: ignore[return-value]
     return datetime.now(UTC).replace(tzinfo=None)
 
 
