@@ -1,6 +1,5 @@
 """Dagster resources: the configuration file and the warehouse connection, bound once in definitions.py."""
 
-
 from functools import cache
 
 import dagster as dg

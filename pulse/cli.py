@@ -98,17 +98,35 @@ def _fmt_hours(value: float | None) -> str:
 
 
 def _table(records: list[dict]) -> str:
-    headers = ["week", "team", "deploys/day", "deploys", "lead time (median)", "changes", "CFR", "failed",
-               "recovery (median)", "incidents"]
+    headers = [
+        "week",
+        "team",
+        "deploys/day",
+        "deploys",
+        "lead time (median)",
+        "changes",
+        "CFR",
+        "failed",
+        "recovery (median)",
+        "incidents",
+    ]
     lines = []
     for r in records:
         cfr = "—" if r["change_fail_rate"] is None else f"{r['change_fail_rate']:.0%}"
-        lines.append([
-            r["iso_week"], r["team"] if r["scope"] == "team" else f"{r['team']} (org)",
-            f"{r['deployments_per_day']:.2f}", str(r["deployments"]), _fmt_hours(r["lead_time_median_hours"]),
-            str(r["changes"]), cfr, str(r["failed_deployments"]), _fmt_hours(r["recovery_time_median_hours"]),
-            str(r["incidents"]),
-        ])
+        lines.append(
+            [
+                r["iso_week"],
+                r["team"] if r["scope"] == "team" else f"{r['team']} (org)",
+                f"{r['deployments_per_day']:.2f}",
+                str(r["deployments"]),
+                _fmt_hours(r["lead_time_median_hours"]),
+                str(r["changes"]),
+                cfr,
+                str(r["failed_deployments"]),
+                _fmt_hours(r["recovery_time_median_hours"]),
+                str(r["incidents"]),
+            ]
+        )
     widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(headers)]
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
@@ -124,7 +142,10 @@ def _report(cfg: PulseConfig, week: str | None, out: str | None) -> int:
     week = week or previous_complete_week(datetime.now(UTC), cfg.timezone)
     try:
         report = render_weekly_report(
-            cfg.warehouse.serving_path, week, Path(out) if out else cfg.report.output_dir, timezone=cfg.timezone
+            cfg.warehouse.serving_path,
+            week,
+            Path(out) if out else cfg.report.output_dir,
+            timezone=cfg.timezone,
         )
     except (ReportError, ValueError) as exc:
         print(f"report: {exc}", file=sys.stderr)
@@ -139,8 +160,11 @@ def _check(cfg: PulseConfig) -> int:
     print(f"  organisation: {cfg.organisation} at {cfg.github.base_url}")
     print(f"  teams: {len(cfg.teams)}; pagerduty: {'yes' if cfg.pagerduty else 'no'}")
     print(f"  warehouse: {cfg.warehouse.path}; serving copy: {cfg.warehouse.serving_path}")
-    missing = [env for env in [cfg.github.token_env, cfg.pagerduty.token_env if cfg.pagerduty else None]
-               if env and not os.environ.get(env)]
+    missing = [
+        env
+        for env in [cfg.github.token_env, cfg.pagerduty.token_env if cfg.pagerduty else None]
+        if env and not os.environ.get(env)
+    ]
     for env in missing:
         print(f"  note: ${env} is not set")
     return 0

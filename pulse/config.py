@@ -157,7 +157,10 @@ class _Reader:
     def env_name(self, name: str, default: str) -> str:
         value = self.string(name, default)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            self.fail(self._path(name), f"must be an environment variable name (not the secret itself), got {value!r}")
+            self.fail(
+                self._path(name),
+                f"must be an environment variable name (not the secret itself), got {value!r}",
+            )
         return value
 
     def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:

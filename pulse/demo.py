@@ -8,6 +8,7 @@ groups and are terminated as groups, so nothing is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -85,9 +86,7 @@ def run_demo(*, ui: bool = True, reload: bool = False) -> int:
 
     today = datetime.now(UTC).date()
     say(f"starting the local GitHub and PagerDuty stand-ins (sample organisation up to {today})")
-    sandbox = start_sandbox(
-        DEMO_DIR, end=today, seed=SEED, github_port=GITHUB_PORT, pagerduty_port=PAGERDUTY_PORT
-    )
+    sandbox = start_sandbox(DEMO_DIR, end=today, seed=SEED, github_port=GITHUB_PORT, pagerduty_port=PAGERDUTY_PORT)
     children: list[subprocess.Popen] = []
     try:
         say(f"GitHub stand-in:    {sandbox.github_url}")
@@ -122,17 +121,42 @@ def run_demo(*, ui: bool = True, reload: bool = False) -> int:
 
         env = {**os.environ}
         say(f"starting the Dagster UI on http://127.0.0.1:{DAGSTER_PORT}")
-        children.append(_spawn(
-            [_bin("dagster"), "dev", "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(DAGSTER_PORT)],
-            env, DEMO_DIR / "dagster.log",
-        ))
+        children.append(
+            _spawn(
+                [
+                    _bin("dagster"),
+                    "dev",
+                    "-w",
+                    str(ROOT / "workspace.yaml"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(DAGSTER_PORT),
+                ],
+                env,
+                DEMO_DIR / "dagster.log",
+            )
+        )
         say(f"starting the dashboard on http://127.0.0.1:{DASHBOARD_PORT}")
-        children.append(_spawn(
-            [_bin("streamlit"), "run", str(ROOT / "dashboards" / "streamlit_app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(DASHBOARD_PORT),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            env, DEMO_DIR / "dashboard.log",
-        ))
+        children.append(
+            _spawn(
+                [
+                    _bin("streamlit"),
+                    "run",
+                    str(ROOT / "dashboards" / "streamlit_app.py"),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.port",
+                    str(DASHBOARD_PORT),
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
+                ],
+                env,
+                DEMO_DIR / "dashboard.log",
+            )
+        )
         _wait_http(f"http://127.0.0.1:{DASHBOARD_PORT}/_stcore/health", "dashboard", children)
         say(f"dashboard ready: http://127.0.0.1:{DASHBOARD_PORT}")
         _wait_http(f"http://127.0.0.1:{DAGSTER_PORT}/server_info", "Dagster UI", children, timeout=180)
@@ -161,7 +185,12 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     # and a Ctrl-C in this terminal reaches only this process, which then stops the groups in order.
     handle = log.open("ab")
     return subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        argv,
+        env=env,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
 
@@ -169,21 +198,15 @@ def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 def _stop(children: list[subprocess.Popen]) -> None:
     for child in children:
         if child.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 15
     for child in children:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
         # Anything of the group still alive (a grandchild that ignored SIGTERM) is killed.
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _wait_http(url: str, what: str, children: list[subprocess.Popen], timeout: float = 120) -> None:

@@ -35,9 +35,7 @@ def read_sql(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def run_sql_file(
-    con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None
-) -> None:
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None) -> None:
     """Run every statement of a SQL file; ``$name`` parameters are bound from params, never formatted in."""
     sql = read_sql(path)
     used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
@@ -156,9 +154,7 @@ def set_meta(con: duckdb.DuckDBPyConnection, values: Mapping[str, str]) -> None:
         con.execute("INSERT OR REPLACE INTO pulse_meta VALUES (?, ?)", [key, value])
 
 
-def publish_serving_copy(
-    con: duckdb.DuckDBPyConnection, serving_path: Path, tables: Iterable[str]
-) -> Path:
+def publish_serving_copy(con: duckdb.DuckDBPyConnection, serving_path: Path, tables: Iterable[str]) -> Path:
     """Copy the given tables into a fresh file and atomically replace the serving copy with it.
 
     Readers (dashboard, report) open only the serving copy, so they never contend with the writer's lock and

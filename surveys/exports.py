@@ -75,9 +75,7 @@ def read_google_forms_csv(path: Path, key: bytes, loaded_at: datetime) -> list[A
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(header):
-            raise SurveyFileError(
-                f"{path}: row {number + 1}: {len(record)} fields, the header has {len(header)}"
-            )
+            raise SurveyFileError(f"{path}: row {number + 1}: {len(record)} fields, the header has {len(header)}")
         email = record[email_col].strip() if email_col is not None else ""
         respondent = hash_identity(email, key) if email else None
         team = record[team_col].strip() or None if team_col is not None else None

@@ -40,15 +40,27 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None
 
 def deployment(n: int, succeeded: datetime | None, repo: str = "pay") -> dict:
     return {
-        "repository": repo, "deployment_id": n, "sha": f"sha{n}", "environment": "production",
-        "created_at": succeeded or ts(16, 0), "succeeded_at": succeeded, "fetched_at": T0,
+        "repository": repo,
+        "deployment_id": n,
+        "sha": f"sha{n}",
+        "environment": "production",
+        "created_at": succeeded or ts(16, 0),
+        "succeeded_at": succeeded,
+        "fetched_at": T0,
     }
 
 
 def pull(n: int, merged: datetime, author: str = "alice", author_type: str = "User", repo: str = "pay") -> dict:
     return {
-        "repository": repo, "number": n, "title": f"PR {n}", "author": author, "author_type": author_type,
-        "base_ref": "main", "created_at": merged, "merged_at": merged, "fetched_at": T0,
+        "repository": repo,
+        "number": n,
+        "title": f"PR {n}",
+        "author": author,
+        "author_type": author_type,
+        "base_ref": "main",
+        "created_at": merged,
+        "merged_at": merged,
+        "fetched_at": T0,
     }
 
 
@@ -60,47 +72,113 @@ def commit(n: int, sha: str, authored: datetime, repo: str = "pay") -> dict:
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     ensure_schema(con)
-    insert(con, "team_ownership", [
-        {"team": "payments", "kind": "repository", "key": "pay", "repository": "pay"},
-        {"team": "search", "kind": "repository", "key": "srch", "repository": "srch"},
-        {"team": "payments", "kind": "pagerduty_service", "key": "P1", "repository": "pay"},
-    ])
-    insert(con, "raw_github_deployments", [
-        deployment(1, ts(16, 10)),
-        deployment(2, ts(17, 10)),
-        deployment(3, ts(17, 15)),
-        deployment(4, None),  # never succeeded: not a deployment
-    ])
-    insert(con, "raw_github_workflow_runs", [
-        {"repository": "srch", "run_id": 10, "head_branch": "main", "head_sha": "s1", "conclusion": "success",
-         "created_at": ts(18, 9), "updated_at": ts(18, 9, 30), "fetched_at": T0},
-        {"repository": "srch", "run_id": 11, "head_branch": "main", "head_sha": "s2", "conclusion": "failure",
-         "created_at": ts(18, 11), "updated_at": ts(18, 11, 30), "fetched_at": T0},
-        {"repository": "srch", "run_id": 12, "head_branch": "feature", "head_sha": "s3", "conclusion": "success",
-         "created_at": ts(18, 12), "updated_at": ts(18, 12, 30), "fetched_at": T0},
-    ])
-    insert(con, "raw_github_pull_requests", [
-        pull(1, ts(16, 9)),
-        pull(2, ts(17, 9)),  # squash-merged: its merge commit is not in its commit list
-        pull(3, ts(17, 12), author="dependabot[bot]", author_type="Bot"),
-        pull(4, ts(17, 14)),
-    ])
-    insert(con, "raw_github_pull_request_commits", [
-        commit(1, "a1", ts(15, 9)),
-        commit(1, "a2", ts(16, 8)),
-        commit(2, "b1", ts(16, 21)),
-        commit(3, "c1", ts(17, 11)),
-        commit(4, "d1", ts(17, 12)),
-    ])
-    insert(con, "raw_pagerduty_incidents", [
-        {"incident_id": "I1", "service_id": "P1", "status": "resolved", "created_at": ts(17, 11),
-         "resolved_at": ts(17, 13), "fetched_at": T0},
-        {"incident_id": "I2", "service_id": "P1", "status": "resolved", "created_at": ts(17, 12),
-         "resolved_at": ts(17, 18), "fetched_at": T0},
-        # 45 hours after the last deployment: outside the 24 h window, so unattributed but still counted.
-        {"incident_id": "I3", "service_id": "P1", "status": "resolved", "created_at": ts(19, 12),
-         "resolved_at": ts(19, 14), "fetched_at": T0},
-    ])
+    insert(
+        con,
+        "team_ownership",
+        [
+            {"team": "payments", "kind": "repository", "key": "pay", "repository": "pay"},
+            {"team": "search", "kind": "repository", "key": "srch", "repository": "srch"},
+            {"team": "payments", "kind": "pagerduty_service", "key": "P1", "repository": "pay"},
+        ],
+    )
+    insert(
+        con,
+        "raw_github_deployments",
+        [
+            deployment(1, ts(16, 10)),
+            deployment(2, ts(17, 10)),
+            deployment(3, ts(17, 15)),
+            deployment(4, None),  # never succeeded: not a deployment
+        ],
+    )
+    insert(
+        con,
+        "raw_github_workflow_runs",
+        [
+            {
+                "repository": "srch",
+                "run_id": 10,
+                "head_branch": "main",
+                "head_sha": "s1",
+                "conclusion": "success",
+                "created_at": ts(18, 9),
+                "updated_at": ts(18, 9, 30),
+                "fetched_at": T0,
+            },
+            {
+                "repository": "srch",
+                "run_id": 11,
+                "head_branch": "main",
+                "head_sha": "s2",
+                "conclusion": "failure",
+                "created_at": ts(18, 11),
+                "updated_at": ts(18, 11, 30),
+                "fetched_at": T0,
+            },
+            {
+                "repository": "srch",
+                "run_id": 12,
+                "head_branch": "feature",
+                "head_sha": "s3",
+                "conclusion": "success",
+                "created_at": ts(18, 12),
+                "updated_at": ts(18, 12, 30),
+                "fetched_at": T0,
+            },
+        ],
+    )
+    insert(
+        con,
+        "raw_github_pull_requests",
+        [
+            pull(1, ts(16, 9)),
+            pull(2, ts(17, 9)),  # squash-merged: its merge commit is not in its commit list
+            pull(3, ts(17, 12), author="dependabot[bot]", author_type="Bot"),
+            pull(4, ts(17, 14)),
+        ],
+    )
+    insert(
+        con,
+        "raw_github_pull_request_commits",
+        [
+            commit(1, "a1", ts(15, 9)),
+            commit(1, "a2", ts(16, 8)),
+            commit(2, "b1", ts(16, 21)),
+            commit(3, "c1", ts(17, 11)),
+            commit(4, "d1", ts(17, 12)),
+        ],
+    )
+    insert(
+        con,
+        "raw_pagerduty_incidents",
+        [
+            {
+                "incident_id": "I1",
+                "service_id": "P1",
+                "status": "resolved",
+                "created_at": ts(17, 11),
+                "resolved_at": ts(17, 13),
+                "fetched_at": T0,
+            },
+            {
+                "incident_id": "I2",
+                "service_id": "P1",
+                "status": "resolved",
+                "created_at": ts(17, 12),
+                "resolved_at": ts(17, 18),
+                "fetched_at": T0,
+            },
+            # 45 hours after the last deployment: outside the 24 h window, so unattributed but still counted.
+            {
+                "incident_id": "I3",
+                "service_id": "P1",
+                "status": "resolved",
+                "created_at": ts(19, 12),
+                "resolved_at": ts(19, 14),
+                "fetched_at": T0,
+            },
+        ],
+    )
     compute_metrics(con, PARAMS)
     return con
 
@@ -115,7 +193,10 @@ def week_row(con: duckdb.DuckDBPyConnection, scope_name: str, week: str = "2026-
 def test_deployments_count_only_successful_production_runs(con: duckdb.DuckDBPyConnection) -> None:
     keys = sorted(r[0] for r in con.execute("SELECT deployment_key FROM deployments").fetchall())
     assert keys == [
-        "deployment:pay:1", "deployment:pay:2", "deployment:pay:3", "workflow_run:srch:10",
+        "deployment:pay:1",
+        "deployment:pay:2",
+        "deployment:pay:3",
+        "workflow_run:srch:10",
     ]
 
 
@@ -170,10 +251,14 @@ def test_median_is_interpolated_not_lower() -> None:
     insert(con, "raw_github_deployments", [deployment(1, ts(20, 12), repo="r")])
     # Lead times 315 and 670 minutes: a lower median would say 315.
     insert(con, "raw_github_pull_requests", [pull(1, ts(20, 11), repo="r"), pull(2, ts(20, 11), repo="r")])
-    insert(con, "raw_github_pull_request_commits", [
-        commit(1, "x", ts(20, 12) - timedelta(minutes=315), "r"),
-        commit(2, "y", ts(20, 12) - timedelta(minutes=670), "r"),
-    ])
+    insert(
+        con,
+        "raw_github_pull_request_commits",
+        [
+            commit(1, "x", ts(20, 12) - timedelta(minutes=315), "r"),
+            commit(2, "y", ts(20, 12) - timedelta(minutes=670), "r"),
+        ],
+    )
     compute_metrics(con, PARAMS)
     assert week_row(con, "t")["lead_time_median_hours"] == pytest.approx((315 + 670) / 2 / 60)
 

@@ -36,5 +36,5 @@ def test_code_location_reads_pulse_config(tmp_path: Path, monkeypatch: pytest.Mo
     dg.Definitions.validate_loadable(module.defs())
 
     monkeypatch.setenv("PULSE_CONFIG", str(write_config(tmp_path, "github:\n  organisation: acme\n  retries: -1\n")))
-    with pytest.raises(ConfigError, match="github.retries"):
+    with pytest.raises(ConfigError, match=r"github\.retries"):
         module.defs()

@@ -26,16 +26,26 @@ def test_minimal_config_uses_documented_defaults(tmp_path: Path) -> None:
     [
         ({}, "github.organisation", "is required"),
         ({"github": {"organisation": "acme", "base_url": "api.github.com"}}, "github.base_url", "http"),
-        ({"github": {"organisation": "acme", "token_env": "ghp_abc-123"}}, "github.token_env", "variable name"),
+        (
+            {"github": {"organisation": "acme", "token_env": "ghp_abc-123"}},
+            "github.token_env",
+            "variable name",
+        ),
         ({**MINIMAL, "pagerduty": {"base_url": "http://127.0.0.1:9"}}, "pagerduty.base_url", "https://"),
         ({**MINIMAL, "timezone": "Mars/Olympus"}, "timezone", "unknown IANA"),
         ({**MINIMAL, "report": {"schedule": "every monday"}}, "report.schedule", "cron"),
-        ({**MINIMAL, "teams": {"a": {"repositories": ["x"]}, "b": {"repositories": ["x"]}}},
-         "teams.b.repositories", "already owned"),
+        (
+            {**MINIMAL, "teams": {"a": {"repositories": ["x"]}, "b": {"repositories": ["x"]}}},
+            "teams.b.repositories",
+            "already owned",
+        ),
         ({**MINIMAL, "githbu": {}}, "githbu", "unknown key"),
         ({**MINIMAL, "history_days": "lots"}, "history_days", "whole number"),
-        ({**MINIMAL, "warehouse": {"path": "a.duckdb", "serving_path": "a.duckdb"}}, "warehouse.serving_path",
-         "must differ"),
+        (
+            {**MINIMAL, "warehouse": {"path": "a.duckdb", "serving_path": "a.duckdb"}},
+            "warehouse.serving_path",
+            "must differ",
+        ),
     ],
 )
 def test_errors_name_the_key(data: dict, key: str, words: str, tmp_path: Path) -> None:
@@ -47,7 +57,7 @@ def test_errors_name_the_key(data: dict, key: str, words: str, tmp_path: Path) -
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="pulse.example.yaml"):
+    with pytest.raises(ConfigError, match=r"pulse\.example\.yaml"):
         load_config(tmp_path / "pulse.yaml")
 
 

@@ -1,6 +1,5 @@
 """GitHub ingestion assets: repositories, deployments, deploy workflow runs, merged pull requests."""
 
-
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -12,11 +11,11 @@ from github import Github, GithubException
 
 from pipelines.defs.github.client import describe_error, make_github
 from pipelines.defs.github.fetch import (
+    PullRequestCommitRow,
+    PullRequestRow,
     fetch_deployments,
     fetch_pull_requests,
     fetch_workflow_runs,
-    PullRequestCommitRow,
-    PullRequestRow,
     history_start,
     list_repositories,
 )
@@ -48,9 +47,12 @@ def github_repositories(
 
 
 def _repositories(con: Any) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT repository FROM raw_github_repositories WHERE NOT coalesce(archived, false) ORDER BY repository"
-    ).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT repository FROM raw_github_repositories WHERE NOT coalesce(archived, false) ORDER BY repository"
+        ).fetchall()
+    ]
 
 
 def _per_repository(
@@ -122,7 +124,11 @@ def github_workflow_runs(
     def run(con: Any, repo: str) -> int:
         rows = fetch_workflow_runs(gh, cfg.github, repo, since, now)
         return replace_rows(
-            con, "raw_github_workflow_runs", rows, where={"repository": repo}, newer_than=("created_at", since)
+            con,
+            "raw_github_workflow_runs",
+            rows,
+            where={"repository": repo},
+            newer_than=("created_at", since),
         )
 
     return dg.MaterializeResult(metadata=_per_repository(context, cfg, duckdb, gh, "workflow runs", run))
@@ -131,15 +137,21 @@ def github_workflow_runs(
 @dg.multi_asset(
     group_name=GROUP,
     specs=[
-        dg.AssetSpec("github_pull_requests", kinds={"github", "duckdb"}, deps=[github_repositories],
-                     description="One row per pull request merged into the production branch."),
-        dg.AssetSpec("github_pull_request_commits", kinds={"github", "duckdb"}, deps=[github_repositories],
-                     description="One row per commit listed on a merged pull request."),
+        dg.AssetSpec(
+            "github_pull_requests",
+            kinds={"github", "duckdb"},
+            deps=[github_repositories],
+            description="One row per pull request merged into the production branch.",
+        ),
+        dg.AssetSpec(
+            "github_pull_request_commits",
+            kinds={"github", "duckdb"},
+            deps=[github_repositories],
+            description="One row per commit listed on a merged pull request.",
+        ),
     ],
 )
-def github_pull_requests(
-    context: dg.AssetExecutionContext, settings: PulseSettings, duckdb: DuckDBResource
-):
+def github_pull_requests(context: dg.AssetExecutionContext, settings: PulseSettings, duckdb: DuckDBResource):
     """Merged pull requests and their commit lists, replaced per repository in one transaction each."""
     cfg = settings.load()
     gh = make_github(cfg.github)

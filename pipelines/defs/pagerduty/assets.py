@@ -1,6 +1,5 @@
 """PagerDuty ingestion assets: services and incidents."""
 
-
 from dataclasses import fields
 from datetime import timedelta
 

@@ -53,9 +53,7 @@ def parse_time(value: str | None) -> datetime | None:
     return to_utc_naive(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
-def fetch_services(
-    client: pagerduty.RestApiV2Client, cfg: PagerDutyConfig, fetched_at: datetime
-) -> list[ServiceRow]:
+def fetch_services(client: pagerduty.RestApiV2Client, cfg: PagerDutyConfig, fetched_at: datetime) -> list[ServiceRow]:
     wanted = set(cfg.services)
     rows = []
     for svc in client.iter_all("services"):
