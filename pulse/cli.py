@@ -135,18 +135,11 @@ def _table(records: list[dict]) -> str:
 
 
 def _report(cfg: PulseConfig, week: str | None, out: str | None) -> int:
-    from datetime import UTC, datetime
+    from reporting.configured import render_configured_report
+    from reporting.weekly import ReportError
 
-    from reporting.weekly import ReportError, previous_complete_week, render_weekly_report
-
-    week = week or previous_complete_week(datetime.now(UTC), cfg.timezone)
     try:
-        report = render_weekly_report(
-            cfg.warehouse.serving_path,
-            week,
-            Path(out) if out else cfg.report.output_dir,
-            timezone=cfg.timezone,
-        )
+        report = render_configured_report(cfg, week, Path(out) if out else None)
     except (ReportError, ValueError) as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
