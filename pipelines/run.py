@@ -17,5 +17,8 @@ def materialize_all(cfg: PulseConfig, *, instance: dg.DagsterInstance | None = N
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def("refresh_job")
-    result = job.execute_in_process(instance=instance)
+    # INFO, not Dagster's default DEBUG: the console shows per-repository progress, not every engine event.
+    result = job.execute_in_process(
+        instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    )
     return result.success

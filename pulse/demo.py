@@ -45,7 +45,7 @@ def demo_config(sandbox, demo_dir: Path) -> dict:
     for name, team in org.teams.items():
         teams[name] = {
             "repositories": list(team.repositories),
-            "pagerduty_services": dict(team.service_repositories),
+            "pagerduty_services": {sid: repo for repo, sid in team.pagerduty_service_ids.items()},
         }
     return {
         "github": {

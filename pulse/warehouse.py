@@ -118,11 +118,10 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     _check_ident(table)
     if not len(frame):
         return
+    # Registering again replaces the view, so a failed insert (rolled back by the caller) leaves nothing stale.
     con.register("_incoming_rows", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming_rows")
-    finally:
-        con.unregister("_incoming_rows")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming_rows")
+    con.unregister("_incoming_rows")
 
 
 @contextmanager

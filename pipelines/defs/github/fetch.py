@@ -186,8 +186,12 @@ def fetch_workflow_runs(
     for workflow in repo.get_workflows():
         if not is_deploy_workflow(workflow.path, workflow.name, cfg.deploy_workflows):
             continue
+        # The API filters by date only; the exact bound is applied here so re-runs replace the same slice.
         runs = workflow.get_runs(branch=cfg.production_branch, created=f">={since.date().isoformat()}")
         for run in runs:
+            created = to_utc_naive(run.created_at)
+            if created is None or created < since:
+                continue
             rows.append(
                 WorkflowRunRow(
                     repository=repository,
@@ -201,7 +205,7 @@ def fetch_workflow_runs(
                     status=run.status,
                     conclusion=run.conclusion,
                     run_attempt=run.run_attempt,
-                    created_at=to_utc_naive(run.created_at),
+                    created_at=created,
                     run_started_at=to_utc_naive(run.run_started_at),
                     updated_at=to_utc_naive(run.updated_at),
                     actor=run.actor.login if run.actor else None,
