@@ -61,9 +61,7 @@ def week_row(frame: pd.DataFrame, scope: str, scope_name: str, week_start: date)
     """The row of one scope for one week from a ``load_weekly`` frame, or None when there is none."""
     if frame.empty:
         return None
-    match = frame[
-        (frame["scope"] == scope) & (frame["scope_name"] == scope_name) & (frame["week_start"] == week_start)
-    ]
+    match = frame[(frame["scope"] == scope) & (frame["scope_name"] == scope_name) & (frame["week_start"] == week_start)]
     if match.empty:
         return None
     record = {k: _clean(v) for k, v in match.iloc[0].to_dict().items()}
@@ -87,9 +85,7 @@ def organisation_row(frame: pd.DataFrame, week_start: date) -> WeekRow | None:
     return week_row(frame, "organisation", str(names[0]), week_start) if len(names) else None
 
 
-def metric_card(
-    spec: MetricSpec, current: WeekRow | None, previous: WeekRow | None, previous_week: str
-) -> MetricCard:
+def metric_card(spec: MetricSpec, current: WeekRow | None, previous: WeekRow | None, previous_week: str) -> MetricCard:
     """The card of one metric for the week, with the change against ``previous`` as the delta."""
     value = metric_value(current, spec)
     change = compare(spec, current, previous)
@@ -183,9 +179,7 @@ def teams_without_data(frame: pd.DataFrame, teams: Sequence[str]) -> list[str]:
     if frame.empty:
         return list(teams)
     team_rows = frame[frame["scope"] == "team"]
-    active = team_rows[
-        (team_rows["deployments"] > 0) | (team_rows["changes"] > 0) | (team_rows["incidents"] > 0)
-    ]
+    active = team_rows[(team_rows["deployments"] > 0) | (team_rows["changes"] > 0) | (team_rows["incidents"] > 0)]
     busy = set(active["scope_name"])
     return [team for team in teams if team not in busy]
 

@@ -143,9 +143,7 @@ def _md_text(text: str) -> str:
     return text
 
 
-def _team_section(
-    team: str, info: TeamInfo | None, current: WeekRow | None, previous: WeekRow | None
-) -> _Section:
+def _team_section(team: str, info: TeamInfo | None, current: WeekRow | None, previous: WeekRow | None) -> _Section:
     title = team
     if current is None:
         if info is not None and info.repositories == 0:
@@ -206,9 +204,7 @@ def _build_document(
     for team in sorted(set(info_of) | set(current_of)):
         sections.append(_team_section(team, info_of.get(team), current_of.get(team), previous_of.get(team)))
 
-    bullets = tuple(
-        f"[{spec.label}]({metrics_doc}#{spec.docs_anchor}): {spec.definition}" for spec in METRICS
-    )
+    bullets = tuple(f"[{spec.label}]({metrics_doc}#{spec.docs_anchor}): {spec.definition}" for spec in METRICS)
     sections.append(
         _Section(
             "How to read this",

@@ -19,9 +19,7 @@ def parse_iso_week(label: str) -> date:
         return date.fromisocalendar(year, week, 1)
     except ValueError:
         weeks_in_year = date(year, 12, 28).isocalendar().week
-        raise ValueError(
-            f"{label!r} is not an ISO week: {year} has weeks W01 to W{weeks_in_year:02d}"
-        ) from None
+        raise ValueError(f"{label!r} is not an ISO week: {year} has weeks W01 to W{weeks_in_year:02d}") from None
 
 
 def iso_week_label(day: date) -> str:
@@ -40,9 +38,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown IANA time zone {name!r} (e.g. Europe/Berlin, America/New_York, UTC)"
-        ) from None
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Europe/Berlin, America/New_York, UTC)") from None
 
 
 def previous_complete_week(now: datetime, timezone: str) -> str:

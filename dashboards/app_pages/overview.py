@@ -27,9 +27,7 @@ except ValueError as exc:
 serving = data.serving_file(path)
 if serving is None:
     st.title("Platform Pulse")
-    st.info(
-        f"No data yet: the serving file `{path}` does not exist.\n\nTo fix it, {HOW_TO_CREATE}, then reload."
-    )
+    st.info(f"No data yet: the serving file `{path}` does not exist.\n\nTo fix it, {HOW_TO_CREATE}, then reload.")
     st.stop()
 
 key = (str(serving.path), serving.version)
@@ -46,9 +44,7 @@ st.title(f"Platform Pulse: {meta.organisation}")
 refreshed = f"Data refreshed {format_timestamp(meta.refreshed_at, timezone)}"
 if latest is None:
     st.caption(refreshed)
-    st.info(
-        "There is no complete week of data yet. Metrics appear once the first week has ended (Monday UTC)."
-    )
+    st.info("There is no complete week of data yet. Metrics appear once the first week has ended (Monday UTC).")
     st.stop()
 
 week = iso_week_label(latest)
@@ -109,6 +105,4 @@ if charted:
     grid = st.columns(2)
     for index, spec in enumerate(METRICS):
         with grid[index % 2]:
-            st.altair_chart(
-                charts.trend_chart(views.trend_frame(frame, charted, spec), spec), width="stretch"
-            )
+            st.altair_chart(charts.trend_chart(views.trend_frame(frame, charted, spec), spec), width="stretch")

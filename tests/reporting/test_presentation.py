@@ -77,10 +77,7 @@ def test_compare_judges_by_the_metric_direction() -> None:
     faster = replace(WEEK, lead_time_median_hours=10.0, deployments_per_day=0.5)
     assert compare(CHANGE_LEAD_TIME, faster, WEEK).describe() == "▼ -10.0 h (better)"
     assert compare(DEPLOYMENT_FREQUENCY, faster, WEEK).describe() == "▼ -0.50/day (worse)"
-    assert (
-        compare(CHANGE_LEAD_TIME, replace(WEEK, lead_time_median_hours=20.01), WEEK).describe()
-        == "= no change"
-    )
+    assert compare(CHANGE_LEAD_TIME, replace(WEEK, lead_time_median_hours=20.01), WEEK).describe() == "= no change"
 
 
 def test_compare_without_a_value_on_either_side_is_not_a_change() -> None:

@@ -127,9 +127,7 @@ def test_html_is_self_contained_and_has_the_team_rows(report) -> None:
 
 
 def test_partial_week_is_flagged(serving_db: Path, tmp_path: Path) -> None:
-    md = render_weekly_report(serving_db, "2026-W48", tmp_path / "out").markdown_path.read_text(
-        encoding="utf-8"
-    )
+    md = render_weekly_report(serving_db, "2026-W48", tmp_path / "out").markdown_path.read_text(encoding="utf-8")
     assert "figures are partial" in md
 
 
@@ -162,18 +160,14 @@ def test_week_without_rows_is_a_report_error(serving_db: Path, tmp_path: Path) -
         render_weekly_report(serving_db, "2026-W30", tmp_path / "out")
 
 
-@pytest.mark.parametrize(
-    ("week", "zone"), [("2026-W53", "UTC"), ("last week", "UTC"), ("2026-W47", "Nowhere/City")]
-)
+@pytest.mark.parametrize(("week", "zone"), [("2026-W53", "UTC"), ("last week", "UTC"), ("2026-W47", "Nowhere/City")])
 def test_bad_week_or_zone_is_a_report_error(serving_db: Path, tmp_path: Path, week: str, zone: str) -> None:
     with pytest.raises(ReportError):
         render_weekly_report(serving_db, week, tmp_path / "out", timezone=zone)
 
 
 def test_first_week_has_no_changes_to_compare(serving_db: Path, tmp_path: Path) -> None:
-    md = render_weekly_report(serving_db, "2026-W44", tmp_path / "out").markdown_path.read_text(
-        encoding="utf-8"
-    )
+    md = render_weekly_report(serving_db, "2026-W44", tmp_path / "out").markdown_path.read_text(encoding="utf-8")
 
     assert "There is no data for 2026-W43, so changes are not available." in md
     assert _table_row(md, "## Organisation: acme", "Change lead time")[4] == "n/a (previous week: no data)"

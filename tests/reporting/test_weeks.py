@@ -32,9 +32,7 @@ def test_week_53_exists_only_in_long_iso_years() -> None:
             parse_iso_week(label)
 
 
-@pytest.mark.parametrize(
-    "label", ["2026-W00", "2026-47", "2026-W7", "W47-2026", "", "2026-W47-1", "2026-w47"]
-)
+@pytest.mark.parametrize("label", ["2026-W00", "2026-47", "2026-W7", "W47-2026", "", "2026-W47-1", "2026-w47"])
 def test_malformed_labels_are_rejected(label: str) -> None:
     with pytest.raises(ValueError, match="ISO week"):
         parse_iso_week(label)
