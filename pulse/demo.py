@@ -75,8 +75,17 @@ def demo_config(sandbox, demo_dir: Path) -> dict:
     }
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run_demo(*, ui: bool = True, reload: bool = False) -> int:
     from sandbox import start_sandbox
+
+    # Ctrl-C, `kill` and a closed terminal all take the same path: stop the children, then the stand-ins.
+    # (A shell that starts this in the background would otherwise leave SIGINT ignored.)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     dagster_home = DEMO_DIR / "dagster_home"
