@@ -45,7 +45,17 @@ def build_definitions(cfg: PulseConfig, path: str) -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         jobs=[refresh_job, weekly_report_job],
-        schedules=[weekly_report_schedule(cfg.report.schedule, cfg.timezone)],
+        schedules=[
+            weekly_report_schedule(cfg.report.schedule, cfg.timezone),
+            dg.ScheduleDefinition(
+                name="refresh_schedule",
+                job=refresh_job,
+                cron_schedule=cfg.report.refresh_schedule,
+                execution_timezone=cfg.timezone,
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+                description="Refresh every source and the metrics (report.refresh_schedule, timezone).",
+            ),
+        ],
         resources={
             "settings": PulseSettings(config_path=path),
             "duckdb": DuckDBResource(database=str(cfg.warehouse.path)),

@@ -79,6 +79,7 @@ class WarehouseConfig:
 @dataclass(frozen=True)
 class ReportConfig:
     schedule: str = "0 8 * * 1"
+    refresh_schedule: str = "0 6 * * *"
     output_dir: Path = Path("reports")
     weeks: int = 12
 
@@ -262,11 +263,13 @@ def parse_config(data: Any, *, source: str = "pulse.yaml", base_dir: Path | None
     rp = top.child("report")
     report = ReportConfig(
         schedule=rp.string("schedule", ReportConfig.schedule),
+        refresh_schedule=rp.string("refresh_schedule", ReportConfig.refresh_schedule),
         output_dir=rp.path("output_dir", ReportConfig.output_dir, base),  # type: ignore[arg-type]
         weeks=rp.number("weeks", ReportConfig.weeks, minimum=1, integer=True),
     )
-    if not _CRON.match(report.schedule):
-        rp.fail("report.schedule", f"must be a cron expression with five fields, got {report.schedule!r}")
+    for key, value in (("schedule", report.schedule), ("refresh_schedule", report.refresh_schedule)):
+        if not _CRON.match(value):
+            rp.fail(f"report.{key}", f"must be a cron expression with five fields, got {value!r}")
     rp.finish()
 
     timezone = top.string("timezone", "UTC")
