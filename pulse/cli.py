@@ -26,6 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--weeks", type=int, default=12, help="how many recent weeks (default 12)")
     m.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
+    e = sub.add_parser("explain", help="list the rows behind one published figure")
+    e.add_argument(
+        "--metric", required=True, choices=["lead_time", "deployment_frequency", "change_fail_rate", "recovery_time"]
+    )
+    who = e.add_mutually_exclusive_group()
+    who.add_argument("--team", help="a team (default: the organisation)")
+    who.add_argument("--service", help="a service")
+    when = e.add_mutually_exclusive_group(required=True)
+    when.add_argument("--week", help="ISO week, e.g. 2026-W47")
+    when.add_argument("--period", help="2026-W47, 2026-11, 2026-Q4, R28:2026-11-23 or R90:2026-11-23")
+    e.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
     r = sub.add_parser("report", help="render the weekly report (Markdown and HTML)")
     r.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
     r.add_argument("--out", help="output folder (default: report.output_dir)")
@@ -49,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(cfg)
         if args.command == "metrics":
             return _metrics(cfg, args.team, args.weeks, args.format)
+        if args.command == "explain":
+            return _explain(cfg, args)
         if args.command == "report":
             return _report(cfg, args.week, args.out)
         if args.command == "check-config":
@@ -89,6 +103,63 @@ def _metrics(cfg: PulseConfig, team: str | None, weeks: int, fmt: str) -> int:
     else:
         print(_table(records))
     return 0
+
+
+def _explain(cfg: PulseConfig, args: argparse.Namespace) -> int:
+    from metrics.explain import explain
+    from metrics.queries import NoDataError
+
+    try:
+        result = explain(
+            cfg.warehouse.serving_path,
+            args.metric,
+            args.week or args.period,
+            team=args.team,
+            service=args.service,
+        )
+    except (NoDataError, ValueError) as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 1
+    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    if args.format == "json":
+        payload = {
+            "metric": result.metric,
+            "scope": result.scope,
+            "name": result.name,
+            "period": result.period.label,
+            "figure": result.figure,
+            "rows": records,
+        }
+        print(json.dumps(payload, indent=2, default=str))
+        return 0
+    if args.format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+        print(buf.getvalue(), end="")
+        return 0
+    figure = ", ".join(f"{k}={_plain(v)}" for k, v in result.figure.items())
+    print(
+        f"{result.metric} for {result.scope} {result.name}, {result.period.label} "
+        f"[{result.period.start} .. {result.period.end}) UTC"
+    )
+    print(f"figure: {figure}")
+    print(f"{len(records)} rows behind it:")
+    cells = [[_plain(v) for v in row] for row in result.rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(result.columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    return 0
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def _fmt_hours(value: float | None) -> str:

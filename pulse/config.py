@@ -51,6 +51,12 @@ class PagerDutyConfig:
     token_env: str = "PAGERDUTY_TOKEN"
     ca_bundle: Path | None = None
     services: tuple[str, ...] = ()
+    timeout_seconds: float = 30.0
+    # Retries for 429 (each waits as long as `ratelimit-reset` asks, up to max_wait_seconds), 5xx and network errors.
+    retries: int = 5
+    max_wait_seconds: float = 60.0
+    # Incidents are listed in since/until windows of this many days; the API refuses ranges over 6 months.
+    window_days: int = 30
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env) or None
@@ -84,6 +90,19 @@ class ReportConfig:
     weeks: int = 12
 
 
+BENCHMARK_YEARS = (2023, 2024)
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """How figures are labelled: which DORA benchmark year, and how many rows a tier needs behind it."""
+
+    benchmark_year: int = 2024
+    min_deployments: int = 5
+    min_changes: int = 5
+    min_failures: int = 1
+
+
 @dataclass(frozen=True)
 class PulseConfig:
     github: GitHubConfig
@@ -92,6 +111,7 @@ class PulseConfig:
     surveys: SurveyConfig = field(default_factory=SurveyConfig)
     warehouse: WarehouseConfig = field(default_factory=WarehouseConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     timezone: str = "UTC"
     history_days: int = 180
     incident_window_hours: int = 24
@@ -238,7 +258,13 @@ def parse_config(data: Any, *, source: str = "pulse.yaml", base_dir: Path | None
             token_env=pd.env_name("token_env", PagerDutyConfig.token_env),
             ca_bundle=pd.path("ca_bundle", None, base),
             services=pd.strings("services"),
+            timeout_seconds=pd.number("timeout_seconds", PagerDutyConfig.timeout_seconds, minimum=1),
+            retries=pd.number("retries", PagerDutyConfig.retries, integer=True),
+            max_wait_seconds=pd.number("max_wait_seconds", PagerDutyConfig.max_wait_seconds),
+            window_days=pd.number("window_days", PagerDutyConfig.window_days, minimum=1, integer=True),
         )
+        if pagerduty.window_days > 180:
+            pd.fail("pagerduty.window_days", f"must be at most 180 (the API's 6-month limit), got {pagerduty.window_days}")
         if pagerduty.ca_bundle is not None and not pagerduty.ca_bundle.is_file():
             pd.fail("pagerduty.ca_bundle", f"file not found: {pagerduty.ca_bundle}")
         pd.finish()
@@ -272,6 +298,18 @@ def parse_config(data: Any, *, source: str = "pulse.yaml", base_dir: Path | None
             rp.fail(f"report.{key}", f"must be a cron expression with five fields, got {value!r}")
     rp.finish()
 
+    mt = top.child("metrics")
+    metrics = MetricsConfig(
+        benchmark_year=mt.number("benchmark_year", MetricsConfig.benchmark_year, minimum=2000, integer=True),
+        min_deployments=mt.number("min_deployments", MetricsConfig.min_deployments, minimum=1, integer=True),
+        min_changes=mt.number("min_changes", MetricsConfig.min_changes, minimum=1, integer=True),
+        min_failures=mt.number("min_failures", MetricsConfig.min_failures, minimum=1, integer=True),
+    )
+    if metrics.benchmark_year not in BENCHMARK_YEARS:
+        years = ", ".join(str(y) for y in BENCHMARK_YEARS)
+        mt.fail("metrics.benchmark_year", f"no benchmark table for {metrics.benchmark_year} (available: {years})")
+    mt.finish()
+
     timezone = top.string("timezone", "UTC")
     try:
         ZoneInfo(timezone)
@@ -285,9 +323,11 @@ def parse_config(data: Any, *, source: str = "pulse.yaml", base_dir: Path | None
         surveys=surveys,
         warehouse=warehouse,
         report=report,
+        metrics=metrics,
         timezone=timezone,
         history_days=top.number("history_days", 180, minimum=1, integer=True),
-        incident_window_hours=top.number("incident_window_hours", 24, minimum=1, integer=True),
+        # 0 turns the window off: an incident is then blamed on the last deployment before it, however old.
+        incident_window_hours=top.number("incident_window_hours", 24, minimum=0, integer=True),
         source=Path(source) if source else None,
     )
     top.finish()

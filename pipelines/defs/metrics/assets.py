@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from metrics.runner import METRIC_TABLES, MetricParams, compute_metrics, week_start
+from metrics.runner import METRIC_TABLES, MetricParams, compute_metrics, table_description, week_start
 from pipelines.resources import PulseSettings
 from pulse.config import PulseConfig
 from pulse.warehouse import ensure_schema, utc_now
@@ -19,14 +19,6 @@ RAW_DEPS = [
     "team_ownership",
 ]
 
-_DESCRIPTIONS = {
-    "deployments": "One row per successful production deployment.",
-    "changes": "One row per pull request merged into the production branch by a person.",
-    "incidents": "One row per incident, with its team and attributed deployment.",
-    "failed_deployments": "One row per production deployment that caused an incident.",
-    "metrics_weekly": "One row per team (and the organisation) per ISO week: the four DORA metrics.",
-    "teams": "One row per team.",
-}
 
 
 def metric_params(cfg: PulseConfig) -> MetricParams:
@@ -38,13 +30,17 @@ def metric_params(cfg: PulseConfig) -> MetricParams:
         window_hours=cfg.incident_window_hours,
         week_from=week_start(now - timedelta(days=cfg.history_days)),
         week_to=week_start(now),
+        benchmark_year=cfg.metrics.benchmark_year,
+        min_deployments=cfg.metrics.min_deployments,
+        min_changes=cfg.metrics.min_changes,
+        min_failures=cfg.metrics.min_failures,
     )
 
 
 @dg.multi_asset(
     group_name="metrics",
     specs=[
-        dg.AssetSpec(name, deps=RAW_DEPS, kinds={"duckdb", "sql"}, description=_DESCRIPTIONS[name])
+        dg.AssetSpec(name, deps=RAW_DEPS, kinds={"duckdb", "sql"}, description=table_description(name))
         for name in METRIC_TABLES
     ],
 )

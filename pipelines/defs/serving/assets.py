@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from metrics.runner import METRIC_TABLES
+from metrics.runner import METRIC_TABLES, PUBLISHED_TABLES
 from pipelines.resources import PulseSettings
 from pulse.warehouse import publish_serving_copy, set_meta, utc_now
 
@@ -24,6 +24,6 @@ def serving_copy(context: dg.AssetExecutionContext, settings: PulseSettings, duc
                 "timezone": cfg.timezone,
             },
         )
-        path = publish_serving_copy(con, cfg.warehouse.serving_path, [*METRIC_TABLES, "pulse_meta"])
+        path = publish_serving_copy(con, cfg.warehouse.serving_path, [*PUBLISHED_TABLES, "pulse_meta"])
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})

@@ -6,6 +6,7 @@ and PagerDuty service P1; team `search` owns `srch` (deploy workflow runs).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -267,3 +268,102 @@ def test_recompute_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
     before = con.execute("SELECT * FROM metrics_weekly ORDER BY ALL").fetchall()
     compute_metrics(con, PARAMS)
     assert con.execute("SELECT * FROM metrics_weekly ORDER BY ALL").fetchall() == before
+
+
+def period_row(con: duckdb.DuckDBPyConnection, scope: str, name: str, grain: str, label: str) -> dict:
+    cur = con.execute(
+        "SELECT * FROM metrics_period WHERE scope = ? AND scope_name = ? AND grain = ? AND period_label = ?",
+        [scope, name, grain, label],
+    )
+    rows = cur.fetchall()
+    assert len(rows) == 1, (scope, name, grain, label, rows)
+    return dict(zip([d[0] for d in cur.description], rows[0], strict=True))
+
+
+def test_service_scope_is_computed(con: duckdb.DuckDBPyConnection) -> None:
+    row = period_row(con, "service", "pay", "week", "2026-W47")
+    assert row["deployments"] == 3
+    assert row["lead_time_median_hours"] == pytest.approx(13.0)
+    assert row["lead_time_p90_hours"] == pytest.approx(22.6)  # 13 + 0.8 * (25 - 13)
+
+
+def test_month_and_quarter_periods(con: duckdb.DuckDBPyConnection) -> None:
+    month = period_row(con, "team", "payments", "month", "2026-11")
+    assert (month["period_start"], month["period_end"], month["period_days"]) == (
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+        30,
+    )
+    assert month["deployments"] == 3
+    assert month["deployments_per_day"] == pytest.approx(3 / 30)
+    assert month["deployment_days_per_week"] == pytest.approx(2 * 7 / 30)
+    quarter = period_row(con, "organisation", "acme", "quarter", "2026-Q4")
+    assert quarter["deployments"] == 4
+    assert quarter["period_days"] == 92
+
+
+def test_rolling_window_ends_on_a_monday_and_excludes_its_end(con: duckdb.DuckDBPyConnection) -> None:
+    # [2026-10-26, 2026-11-23): all of week 47's rows.
+    row = period_row(con, "team", "payments", "rolling_28d", "R28 to 2026-11-23")
+    assert row["deployments"] == 3 and row["changes"] == 3
+    assert row["deployments_per_day"] == pytest.approx(3 / 28)
+    # The window ending 2026-11-16 closes before week 47 began.
+    before = period_row(con, "team", "payments", "rolling_28d", "R28 to 2026-11-16")
+    assert before["deployments"] == 0
+    assert before["lead_time_median_hours"] is None
+
+
+def test_tiers_need_enough_rows_and_no_data_is_never_a_good_tier(con: duckdb.DuckDBPyConnection) -> None:
+    row = period_row(con, "team", "payments", "week", "2026-W47")
+    # 3 deployments and 3 changes are below the default minimum of 5.
+    assert row["lead_time_tier"] == "not enough data"
+    assert row["change_fail_rate_tier"] == "not enough data"
+    assert row["recovery_time_tier"] == "high"  # one recovery of 8 h; the minimum of failures is 1
+    quiet = period_row(con, "team", "search", "week", "2026-W46")
+    assert quiet["lead_time_tier"] == "no data"
+    assert quiet["change_fail_rate_tier"] == "no data"
+    assert quiet["recovery_time_tier"] == "no data"
+    assert quiet["deployment_frequency_tier"] == "not enough data"
+
+
+def test_tier_bands_follow_the_chosen_year() -> None:
+    con = duckdb.connect()
+    ensure_schema(con)
+    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    # 20 deployments over the window, two of them failed: CFR 10% = 2023 "high", 2024 "medium" band.
+    insert(con, "raw_github_deployments", [deployment(n, ts(16, 0) + timedelta(hours=n), repo="r") for n in range(20)])
+    insert(
+        con,
+        "raw_pagerduty_incidents",
+        [
+            {
+                "incident_id": f"I{n}",
+                "service_id": "P9",
+                "status": "resolved",
+                "created_at": ts(16, 0, 30) + timedelta(hours=n),
+                "resolved_at": ts(16, 0, 45) + timedelta(hours=n),
+                "fetched_at": T0,
+            }
+            for n in (3, 7)
+        ],
+    )
+    insert(con, "team_ownership", [{"team": "t", "kind": "pagerduty_service", "key": "P9", "repository": "r"}])
+    for year, expected in ((2023, "high"), (2024, "medium")):
+        compute_metrics(con, replace(PARAMS, benchmark_year=year))
+        row = period_row(con, "team", "t", "week", "2026-W47")
+        assert row["change_fail_rate"] == pytest.approx(0.10)
+        assert row["change_fail_rate_tier"] == expected, year
+        assert row["deployment_frequency_tier"] == "elite"  # 20 in a week: multiple per day
+        assert row["deployment_frequency_bucket"] == "multiple per day"
+
+
+def test_deployment_without_changes_still_counts() -> None:
+    """An inner join of deployments to changes would drop this deployment (a peer's mistake)."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    insert(con, "raw_github_deployments", [deployment(1, ts(18, 12), repo="r")])
+    compute_metrics(con, PARAMS)
+    row = period_row(con, "team", "t", "week", "2026-W47")
+    assert row["deployments"] == 1 and row["changes"] == 0
+    assert row["lead_time_median_hours"] is None
