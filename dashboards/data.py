@@ -83,3 +83,44 @@ def load_weekly(path: str, version: int, last_week: date, weeks: int) -> pd.Data
     first_week = last_week - timedelta(days=7 * (weeks - 1))
     rows = read_weeks(Path(path), first_week, last_week)
     return pd.DataFrame([asdict(row) for row in rows], columns=list(WEEK_COLUMNS))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_scope_names(path: str, version: int) -> dict[str, list[str]]:
+    """Names published per scope ('organisation', 'team', 'service'), sorted."""
+    from metrics.queries import open_serving
+
+    con = open_serving(Path(path))
+    try:
+        rows = con.execute("SELECT DISTINCT scope, scope_name FROM metrics_period ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    names: dict[str, list[str]] = {}
+    for scope, name in rows:
+        names.setdefault(scope, []).append(name)
+    return names
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_period_labels(path: str, version: int, grain: str) -> list[str]:
+    """Period labels of one grain with any activity, newest first."""
+    from metrics.queries import open_serving
+
+    con = open_serving(Path(path))
+    try:
+        rows = con.execute(
+            "SELECT period_label FROM metrics_period WHERE grain = ? AND scope = 'organisation'"
+            " AND (deployments > 0 OR incidents > 0) ORDER BY period_start DESC",
+            [grain],
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def load_explanation(path: str, version: int, metric: str, period: str, team: str | None, service: str | None):
+    """The published figure and the rows behind it (see metrics.explain)."""
+    from metrics.explain import explain
+
+    return explain(Path(path), metric, period, team=team, service=service)
