@@ -22,13 +22,15 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from sandbox.github_payloads import API, full_user_payload, user_payload
+import jwt
+
+from sandbox.github_payloads import API, WEB, full_user_payload, iso, user_payload
 from sandbox.http_base import JSON_CONTENT_TYPE, Fault, IncomingRequest, Response, StandInServer
 
 DOCS = "https://docs.github.com/rest"
@@ -38,6 +40,9 @@ SECONDARY_RATE_LIMIT_MESSAGE = (
 )
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
+# Without pagination parameters the compare endpoint lists at most this many commits.
+COMPARE_UNPAGED_COMMITS = 250
+_APP_ROUTE = re.compile(r"^/app(/|$)|^/orgs/[^/]+/installation$")
 
 # Headers a recorded response carried for its original transport; the stand-in re-frames the body.
 _TRANSPORT_HEADERS = frozenset(
@@ -69,6 +74,14 @@ class GitHubRepoData:
     releases: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
     """Tags in creation order (oldest first); served newest first."""
+    pull_reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """PR number → its reviews, oldest first (GitHub's order)."""
+    pull_files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    """PR number → the files it changes (``GET /pulls/{n}/files``)."""
+    commit_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Commit SHA → the files it changes (the ``files`` of ``GET /commits/{sha}``)."""
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    """Issues (not pull requests), in any order; ``GET /issues`` filters and sorts them."""
 
     @property
     def full_name(self) -> str:
@@ -88,6 +101,10 @@ class GitHubData:
     authenticated_user: dict[str, Any] = field(
         default_factory=lambda: full_user_payload(user_payload("pulse-bot", 9000001), name="Pulse Bot")
     )
+    apps: dict[int, str] = field(default_factory=dict)
+    """GitHub App id → its public key (PEM), for verifying the JWTs the app signs."""
+    installations: dict[str, int] = field(default_factory=dict)
+    """Organisation login (lower case) → installation id of the app installed there."""
 
     def add_repo(self, repo: GitHubRepoData) -> GitHubRepoData:
         self.repos[repo.full_name] = repo
@@ -209,6 +226,8 @@ class GitHubStandIn(StandInServer):
     :param token: when set, requests must send ``Authorization: token <token>`` or ``Bearer <token>``.
     :param rate_limit: core requests allowed per window (GitHub: 5000 per hour for a token).
     :param clock: epoch-seconds clock used for the rate-limit window.
+    :param path_prefix: serve the API under this path, as GitHub Enterprise Server does (``/api/v3``);
+        clients then use :attr:`api_url` as their base URL.
     """
 
     server_software = "GitHub.com"
@@ -222,16 +241,20 @@ class GitHubStandIn(StandInServer):
         token: str | None = None,
         rate_limit: int = 5000,
         rate_window_seconds: int = 3600,
+        path_prefix: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(host=host, port=port)
         self.data = data if data is not None else GitHubData()
         self.token = token
+        self.path_prefix = path_prefix.rstrip("/")
         self.clock = clock
         self._rate = _RateLimit(limit=rate_limit, window_seconds=rate_window_seconds)
         self._rate_lock = threading.Lock()
         self._recorded: dict[tuple[str, str, tuple[tuple[str, str], ...]], _Recorded] = {}
         self._request_ids = itertools.count(1)
+        self._issued_tokens: set[str] = set()
+        self._token_ids = itertools.count(1)
         self._routes = self._build_routes()
 
     # -- configuration ---------------------------------------------------------------------------------
@@ -308,8 +331,13 @@ class GitHubStandIn(StandInServer):
             ("X-GitHub-Request-Id", f"5A4D:{next(self._request_ids):08X}"),
         ]
 
+    @property
+    def api_url(self) -> str:
+        """The API root clients should use: :attr:`url` plus ``path_prefix``."""
+        return self.url + self.path_prefix
+
     def rewrite(self, text: str, origin: str = API) -> str:
-        return text.replace(origin, self.url)
+        return text.replace(origin, self.api_url)
 
     def _json(self, status: int, payload: Any, headers: Sequence[tuple[str, str]] = ()) -> Response:
         text = self.rewrite(json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
@@ -363,10 +391,43 @@ class GitHubStandIn(StandInServer):
         if self.token is None:
             return True
         scheme, _, credential = (request.header("authorization") or "").partition(" ")
-        return scheme.lower() in ("token", "bearer") and credential.strip() == self.token
+        accepted = {self.token, *self._issued_tokens}
+        return scheme.lower() in ("token", "bearer") and credential.strip() in accepted
+
+    @property
+    def issued_tokens(self) -> set[str]:
+        """Installation access tokens handed out to GitHub Apps (accepted like ``token``)."""
+        return set(self._issued_tokens)
+
+    def _app_id_from_jwt(self, request: IncomingRequest) -> int | None:
+        """The app whose key signed the request's bearer JWT, or None when none did (GitHub: 401)."""
+        scheme, _, credential = (request.header("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            return None
+        try:
+            claims = jwt.decode(credential.strip(), options={"verify_signature": False})
+            app_id = int(claims["iss"])
+            public_key = self.data.apps.get(app_id)
+            if public_key is None:
+                return None
+            jwt.decode(credential.strip(), public_key, algorithms=["RS256"], leeway=120)
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            return None
+        return app_id
 
     def respond(self, request: IncomingRequest) -> Response:
-        if not self._authorised(request):
+        if self.path_prefix:
+            if not request.path.startswith(self.path_prefix + "/"):
+                return self.not_found()
+            cut = len(self.path_prefix)
+            request = replace(request, path=request.path[cut:], target=request.target[cut:])
+        if _APP_ROUTE.match(request.path):
+            # App endpoints take the app's own JWT, not a user or installation token.
+            if self._app_id_from_jwt(request) is None:
+                response = self._error(401, "A JSON web token could not be decoded")
+                response.headers += self._rate_headers() + self._common_headers()
+                return response
+        elif not self._authorised(request):
             response = self._error(401, "Bad credentials")
             response.headers += self._rate_headers() + self._common_headers()
             return response
@@ -417,6 +478,8 @@ class GitHubStandIn(StandInServer):
         repo = r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
         table: list[tuple[str, Callable[[IncomingRequest, re.Match[str]], Response], bool]] = [
             (r"^/rate_limit$", self._rate_limit, False),
+            (r"^/app$", self._app, False),
+            (r"^/orgs/(?P<org>[^/]+)/installation$", self._org_installation, False),
             (r"^/user$", self._user, True),
             (r"^/users/(?P<login>[^/]+)$", self._named_user, True),
             (r"^/orgs/(?P<org>[^/]+)$", self._org, True),
@@ -440,15 +503,23 @@ class GitHubStandIn(StandInServer):
             (repo + r"/releases/latest$", self._latest_release, True),
             (repo + r"/releases/(?P<id>\d+)$", self._release, True),
             (repo + r"/tags$", self._tags, True),
+            (repo + r"/compare/(?P<basehead>.+)$", self._compare, True),
+            (repo + r"/pulls/(?P<number>\d+)/reviews$", self._pull_reviews, True),
+            (repo + r"/pulls/(?P<number>\d+)/files$", self._pull_files, True),
+            (repo + r"/issues$", self._issues, True),
         ]
-        return [("GET", re.compile(pattern), handler, charged) for pattern, handler, charged in table]
+        routes: list[Route] = [
+            ("POST", re.compile(r"^/app/installations/(?P<id>\d+)/access_tokens$"), self._access_token, False)
+        ]
+        routes += [("GET", re.compile(pattern), handler, charged) for pattern, handler, charged in table]
+        return routes
 
     def _route(self, request: IncomingRequest) -> tuple[Response, bool]:
         for method, pattern, handler, charged in self._routes:
             match = pattern.match(request.path)
             if match is None:
                 continue
-            if request.method not in (method, "HEAD"):
+            if request.method not in (method, "HEAD" if method == "GET" else method):
                 return self.not_found(), True
             try:
                 return handler(request, match), charged
@@ -456,14 +527,23 @@ class GitHubStandIn(StandInServer):
                 return self._error(422, f"Validation Failed: {exc}"), charged
         return self.not_found(), True
 
-    def _paginate(self, request: IncomingRequest, items: Sequence[Any], wrap: str | None = None) -> Response:
+    def _paginate(
+        self,
+        request: IncomingRequest,
+        items: Sequence[Any],
+        wrap: str | None = None,
+        envelope: dict[str, Any] | None = None,
+    ) -> Response:
         per_page = _int_param(request.param("per_page"), DEFAULT_PER_PAGE)
         per_page = DEFAULT_PER_PAGE if per_page < 1 else min(per_page, MAX_PER_PAGE)
         page = max(1, _int_param(request.param("page"), 1))
         total = len(items)
         last = max(1, math.ceil(total / per_page))
         chunk = list(items[(page - 1) * per_page : page * per_page])
-        payload: Any = {"total_count": total, wrap: chunk} if wrap else chunk
+        if envelope is not None and wrap:
+            payload: Any = {**envelope, wrap: chunk}
+        else:
+            payload = {"total_count": total, wrap: chunk} if wrap else chunk
         links: list[tuple[int, str]] = []
         if page > 1:
             links.append((page - 1, "prev"))
@@ -481,7 +561,7 @@ class GitHubStandIn(StandInServer):
     def _page_url(self, request: IncomingRequest, page: int) -> str:
         pairs = [(k, v) for k, v in request.query_pairs if k != "page"]
         pairs.append(("page", str(page)))
-        return f"{self.url}{request.raw_path}?{urlencode(pairs)}"
+        return f"{self.api_url}{request.raw_path}?{urlencode(pairs)}"
 
     def _repo_or_none(self, match: re.Match[str]) -> GitHubRepoData | None:
         return self.data.repo(match["owner"], match["repo"])
@@ -725,12 +805,15 @@ class GitHubStandIn(StandInServer):
         if repo is None:
             return self.not_found()
         wanted = match["sha"]
-        pools = itertools.chain(repo.commits, *repo.pull_commits.values())
-        found = next((c for c in pools if c["sha"] == wanted or c["sha"].startswith(wanted)), None)
-        if found is None:
+        graph = self._commit_graph(repo)
+        sha = self._resolve_ref(repo, wanted, graph)
+        if sha is None:
             return self._error(422, f"No commit found for SHA: {wanted}")
-        extras = {"stats": {"total": 16, "additions": 12, "deletions": 4}, "files": []}
-        return self._json(200, {**found, **extras})
+        files = repo.commit_files.get(sha, [])
+        additions = sum(int(f.get("additions", 0)) for f in files) or 12
+        deletions = sum(int(f.get("deletions", 0)) for f in files) or 4
+        extras = {"stats": {"total": additions + deletions, "additions": additions, "deletions": deletions}}
+        return self._json(200, {**graph[sha], **extras, "files": files})
 
     def _releases(self, request: IncomingRequest, match: re.Match[str]) -> Response:
         repo = self._repo_or_none(match)
@@ -756,6 +839,165 @@ class GitHubStandIn(StandInServer):
         if repo is None:
             return self.not_found()
         return self._paginate(request, list(reversed(repo.tags)))
+
+    # -- GitHub Apps -------------------------------------------------------------------------------------
+    def _app(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        app_id = self._app_id_from_jwt(request)
+        return self._json(200, {"id": app_id, "slug": f"app-{app_id}", "name": f"App {app_id}", "owner": None})
+
+    def _org_installation(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        org = self.data.org(match["org"])
+        installation = self.data.installations.get(match["org"].lower())
+        if org is None or installation is None:
+            return self.not_found()
+        return self._json(
+            200,
+            {
+                "id": installation,
+                "account": {"login": org["login"], "id": org["id"], "type": "Organization"},
+                "app_id": self._app_id_from_jwt(request),
+                "target_type": "Organization",
+                "repository_selection": "all",
+                "access_tokens_url": f"{API}/app/installations/{installation}/access_tokens",
+                "permissions": {"contents": "read", "deployments": "read", "actions": "read", "pull_requests": "read"},
+                "events": [],
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+            },
+        )
+
+    def _access_token(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        if int(match["id"]) not in self.data.installations.values():
+            return self.not_found()
+        token = f"ghs_sandbox{next(self._token_ids):06d}{hashlib.sha256(request.target.encode()).hexdigest()[:24]}"
+        self._issued_tokens.add(token)
+        expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+        return self._json(
+            201,
+            {
+                "token": token,
+                "expires_at": iso(expires),
+                "permissions": {"contents": "read", "deployments": "read", "actions": "read"},
+                "repository_selection": "all",
+            },
+        )
+
+    # -- compare, reviews, files, issues -----------------------------------------------------------------
+    @staticmethod
+    def _commit_graph(repo: GitHubRepoData) -> dict[str, dict[str, Any]]:
+        graph: dict[str, dict[str, Any]] = {}
+        for commit in itertools.chain(repo.commits, *repo.pull_commits.values()):
+            graph.setdefault(commit["sha"], commit)
+        return graph
+
+    def _resolve_ref(self, repo: GitHubRepoData, ref: str, graph: dict[str, dict[str, Any]]) -> str | None:
+        if ref in graph:
+            return ref
+        tag = next((t for t in repo.tags if t["name"] == ref), None)
+        if tag is not None:
+            return str(tag["commit"]["sha"]) if tag["commit"]["sha"] in graph else None
+        if ref == repo.repository.get("default_branch", "main") and repo.commits:
+            newest = max(repo.commits, key=lambda c: (c["commit"]["committer"]["date"], c["sha"]))
+            return str(newest["sha"])
+        if len(ref) >= 7:
+            found = [sha for sha in graph if sha.startswith(ref)]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    @staticmethod
+    def _ancestors(graph: dict[str, dict[str, Any]], sha: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [sha]
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in graph:
+                continue
+            seen.add(current)
+            stack.extend(parent["sha"] for parent in graph[current].get("parents") or [])
+        return seen
+
+    def _compare(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        repo = self._repo_or_none(match)
+        if repo is None:
+            return self.not_found()
+        basehead = match["basehead"]
+        separator = "..." if "..." in basehead else ".." if ".." in basehead else None
+        if separator is None:
+            return self.not_found()
+        base_ref, head_ref = basehead.split(separator, 1)
+        graph = self._commit_graph(repo)
+        base, head = self._resolve_ref(repo, base_ref, graph), self._resolve_ref(repo, head_ref, graph)
+        if base is None or head is None:
+            return self.not_found()
+        from_head, from_base = self._ancestors(graph, head), self._ancestors(graph, base)
+        common = from_head & from_base
+        if not common:
+            return self._error(404, f"No common ancestor between {base_ref} and {head_ref}.")
+
+        def when(sha: str) -> tuple[str, str]:
+            return (graph[sha]["commit"]["committer"]["date"], sha)
+
+        ahead = sorted(from_head - from_base, key=when)
+        behind = from_base - from_head
+        merge_base = max(common, key=when)
+        status = "identical" if base == head else "ahead" if not behind else "behind" if not ahead else "diverged"
+        full = f"{self.data.repo(match['owner'], match['repo']).full_name}"  # type: ignore[union-attr]
+        api = f"{API}/repos/{full}"
+        envelope = {
+            "url": f"{api}/compare/{basehead}",
+            "html_url": f"{WEB}/{full}/compare/{basehead}",
+            "permalink_url": f"{WEB}/{full}/compare/{full.split('/')[0]}:{base[:7]}...{full.split('/')[0]}:{head[:7]}",
+            "diff_url": f"{WEB}/{full}/compare/{basehead}.diff",
+            "patch_url": f"{WEB}/{full}/compare/{basehead}.patch",
+            "base_commit": graph[base],
+            "merge_base_commit": graph[merge_base],
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "files": [],
+        }
+        commits = [graph[sha] for sha in ahead]
+        if request.param("page") is None and request.param("per_page") is None:
+            return self._json(200, {**envelope, "commits": commits[:COMPARE_UNPAGED_COMMITS]})
+        return self._paginate(request, commits, wrap="commits", envelope=envelope)
+
+    def _pull_reviews(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        found = self._find_pull(match)
+        if found is None:
+            return self.not_found()
+        repo, pull = found
+        return self._paginate(request, repo.pull_reviews.get(int(pull["number"]), []))
+
+    def _pull_files(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        found = self._find_pull(match)
+        if found is None:
+            return self.not_found()
+        repo, pull = found
+        return self._paginate(request, repo.pull_files.get(int(pull["number"]), []))
+
+    def _issues(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        repo = self._repo_or_none(match)
+        if repo is None:
+            return self.not_found()
+        state = request.param("state") or "open"
+        items = [i for i in repo.issues if state == "all" or i.get("state") == state]
+        wanted = [label.strip() for label in (request.param("labels") or "").split(",") if label.strip()]
+        if wanted:
+            items = [i for i in items if set(wanted) <= {label["name"] for label in i.get("labels") or []}]
+        since = request.param("since")
+        if since:
+            try:
+                after = _parse_instant(since)
+            except ValueError:
+                return self._error(422, "Validation Failed")
+            items = [i for i in items if _parse_instant(i["updated_at"]) >= after]
+        sort = request.param("sort") or "created"
+        key = {"updated": "updated_at", "comments": "comments"}.get(sort, "created_at")
+        descending = (request.param("direction") or "desc") == "desc"
+        items = sorted(items, key=lambda i: (i.get(key) or "", i["number"]), reverse=descending)
+        return self._paginate(request, items)
 
 
 def _int_param(value: str | None, default: int) -> int:

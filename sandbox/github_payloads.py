@@ -254,3 +254,97 @@ def pull_request_extras(payload: dict[str, Any], *, commits: int, merged_by: dic
         "deletions": 4 * commits,
         "changed_files": max(1, commits),
     }
+
+
+def review_payload(
+    repo_full_name: str,
+    number: int,
+    review_id: int,
+    user: dict[str, Any],
+    state: str,
+    submitted_at: datetime,
+    commit_id: str,
+    body: str = "",
+) -> dict[str, Any]:
+    """One item of ``GET /repos/{o}/{r}/pulls/{n}/reviews`` (``pull-request-review``)."""
+    api = f"{API}/repos/{repo_full_name}/pulls/{number}"
+    html = f"{WEB}/{repo_full_name}/pull/{number}#pullrequestreview-{review_id}"
+    return {
+        "id": review_id,
+        "node_id": node_id("PullRequestReview", review_id),
+        "user": user,
+        "body": body,
+        "state": state,
+        "html_url": html,
+        "pull_request_url": api,
+        "author_association": "MEMBER",
+        "_links": {"html": {"href": html}, "pull_request": {"href": api}},
+        "submitted_at": iso(submitted_at),
+        "commit_id": commit_id,
+    }
+
+
+_LABEL_COLOURS = {"incident": "b60205", "hotfix": "d93f0b", "dependencies": "0366d6"}
+
+
+def label_payload(repo_full_name: str, name: str, color: str = "ededed") -> dict[str, Any]:
+    label_id = 6000000000 + sum(map(ord, name))
+    return {
+        "id": label_id,
+        "node_id": node_id("Label", label_id),
+        "url": f"{API}/repos/{repo_full_name}/labels/{quote(name)}",
+        "name": name,
+        "color": color,
+        "default": name == "bug",
+        "description": None,
+    }
+
+
+def issue_payload(
+    repo_full_name: str,
+    number: int,
+    issue_id: int,
+    *,
+    title: str,
+    body: str | None,
+    user: dict[str, Any],
+    labels: list[str],
+    created_at: datetime,
+    closed_at: datetime | None,
+    updated_at: datetime | None = None,
+    closed_by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One item of ``GET /repos/{o}/{r}/issues`` for an issue (pull requests also carry ``pull_request``)."""
+    api = f"{API}/repos/{repo_full_name}"
+    state = "closed" if closed_at else "open"
+    return {
+        "url": f"{api}/issues/{number}",
+        "repository_url": api,
+        "labels_url": f"{api}/issues/{number}/labels{{/name}}",
+        "comments_url": f"{api}/issues/{number}/comments",
+        "events_url": f"{api}/issues/{number}/events",
+        "html_url": f"{WEB}/{repo_full_name}/issues/{number}",
+        "id": issue_id,
+        "node_id": node_id("Issue", issue_id),
+        "number": number,
+        "title": title,
+        "user": user,
+        "labels": [label_payload(repo_full_name, name, _LABEL_COLOURS.get(name, "ededed")) for name in labels],
+        "state": state,
+        "locked": False,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "comments": 0,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at or closed_at or created_at),
+        "closed_at": iso(closed_at) if closed_at else None,
+        "closed_by": closed_by if closed_at else None,
+        "author_association": "MEMBER",
+        "active_lock_reason": None,
+        "body": body,
+        "reactions": {"url": f"{api}/issues/{number}/reactions", "total_count": 0},
+        "timeline_url": f"{api}/issues/{number}/timeline",
+        "performed_via_github_app": None,
+        "state_reason": "completed" if closed_at else None,
+    }

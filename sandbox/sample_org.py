@@ -44,10 +44,12 @@ from sandbox.github_payloads import (
     full_repository_extras,
     full_user_payload,
     iso,
+    issue_payload,
     node_id,
     organisation_payload,
     pull_request_extras,
     repository_payload,
+    review_payload,
     user_payload,
 )
 from sandbox.pagerduty_api import PagerDutyData
@@ -57,6 +59,9 @@ DEPLOYMENTS_API = "deployments_api"
 ACTIONS = "actions"
 DEPLOY_WORKFLOW_PATH = ".github/workflows/deploy.yml"
 CI_WORKFLOW_PATH = ".github/workflows/ci.yml"
+# The reusable deploy workflow of the platform team; adopting services call it from their own deploy.yml.
+PLATFORM_WORKFLOW = f"{ORGANISATION}/platform-workflows/.github/workflows/platform-deploy.yml"
+INCIDENT_LABEL = "incident"
 PD_API = "https://api.pagerduty.com"
 PD_WEB = "https://acme.pagerduty.com"
 SURVEY_TEAM_QUESTION = "Which team are you on?"
@@ -145,12 +150,47 @@ class IncidentTruth:
     remediation_pull: int | None
 
 
+@dataclass(frozen=True)
+class DirectPushTruth:
+    """A commit pushed straight to the default branch, outside any pull request."""
+
+    repository: str
+    sha: str
+    author: str | None
+    """GitHub login of the author (``github-actions[bot]`` for automation)."""
+    authored_at: datetime
+    by_bot: bool
+
+
+@dataclass(frozen=True)
+class IncidentIssueTruth:
+    """A GitHub issue labelled ``incident``, and what its body mentions."""
+
+    repository: str
+    number: int
+    incident_id: str | None
+    """The PagerDuty incident it was opened for."""
+    created_at: datetime
+    closed_at: datetime | None
+    caused_by: int | None
+    """``record_id`` of the deployment that caused the incident, None for unrelated incidents."""
+    mentions_deployment_id: int | None = None
+    mentions_run_id: int | None = None
+    mentions_sha: str | None = None
+    """As written in the body: 7 characters or the full 40."""
+    mentions_pull: int | None = None
+
+
 @dataclass
 class SampleTruth:
     deployments: list[DeploymentTruth] = field(default_factory=list)
     """Production deployments, oldest first."""
     incidents: list[IncidentTruth] = field(default_factory=list)
     """Incidents, oldest first."""
+    direct_pushes: list[DirectPushTruth] = field(default_factory=list)
+    """Commits pushed to the default branch without a pull request, oldest first."""
+    incident_issues: list[IncidentIssueTruth] = field(default_factory=list)
+    """GitHub issues labelled ``incident``, oldest first."""
 
 
 @dataclass
@@ -169,6 +209,9 @@ class SampleOrg:
     survey_exports: dict[str, str]
     """File name → CSV text exactly as Google Forms' "Download responses (.csv)" writes it."""
     truth: SampleTruth
+    platform_adoption: dict[str, datetime | None] = field(default_factory=dict)
+    """Repository → when its deploy workflow started calling :data:`PLATFORM_WORKFLOW` (UTC, naive), None if
+    never. Runs created from then on list it in ``referenced_workflows``."""
 
     @property
     def repositories(self) -> list[str]:
@@ -425,6 +468,14 @@ _WIP_MESSAGES = (
     "Split function",
     "Add docstring",
 )
+_DIRECT_PUSH_MESSAGES = (
+    "Fix typo in README",
+    "Update CODEOWNERS",
+    "Bump patch version",
+    "Tweak alert thresholds",
+    "Correct config comment",
+    "Pin base image digest",
+)
 _DEPENDENCIES = (
     ("requests", "2.32.3", "2.32.4"),
     ("urllib3", "2.2.2", "2.5.0"),
@@ -576,6 +627,8 @@ class _RepoSim:
     deploys: list[_Deploy] = field(default_factory=list)
     staging: list[_Deploy] = field(default_factory=list)
     incidents: list[_Incident] = field(default_factory=list)
+    pushes: list[_Commit] = field(default_factory=list)
+    """Direct pushes to the default branch (no pull request), oldest first."""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -601,6 +654,9 @@ def generate_sample_org(end: date, days: int = 180, seed: int = 7) -> SampleOrg:
 class _Generator:
     def __init__(self, *, end: date, days: int, seed: int) -> None:
         self.rng = random.Random(seed)
+        # Draws for data added later (reviews, direct pushes, incident issues, platform adoption) come from a
+        # stream of their own, so everything generated before them stays byte-identical.
+        self.extra = random.Random(f"{seed}:github-extras")
         self.seed = seed
         self.end = end
         self.start = end - timedelta(days=days - 1)
@@ -682,6 +738,7 @@ class _Generator:
                 sims.append(self._simulate_repo(spec, service, style, index))
         self._add_open_incidents(sims)
         self._number_pulls(sims)
+        self._plan_direct_pushes(sims)
 
         github = GitHubData()
         github.orgs[ORGANISATION] = organisation_payload(
@@ -703,9 +760,13 @@ class _Generator:
         self._render_deployments(sims, repo_data)
         self._render_workflow_runs(sims, repo_data)
         self._render_releases(sims, repo_data)
+        self._render_reviews(sims, repo_data)
+        adoption = self._render_platform_adoption(sims, repo_data)
 
         teams, pagerduty, incident_ids = self._render_pagerduty(sims)
         truth = self._truth(sims, teams, incident_ids)
+        truth.direct_pushes = self._push_truth(sims)
+        truth.incident_issues = self._render_incident_issues(sims, repo_data, incident_ids)
         surveys = self._surveys(teams)
         return SampleOrg(
             organisation=ORGANISATION,
@@ -717,6 +778,7 @@ class _Generator:
             pagerduty=pagerduty,
             survey_exports=surveys,
             truth=truth,
+            platform_adoption=adoption,
         )
 
     def _make_people(self) -> None:
@@ -1032,8 +1094,14 @@ class _Generator:
         """Default-branch history: PR commits plus merge commits, or one squash commit per PR."""
         head = sim.base_commit.sha
         history = [sim.base_commit]
+        pushes = list(sim.pushes)
         for pull in merged:
             assert pull.merged_at is not None and pull.merged_by is not None
+            while pushes and pushes[0].committed_at < pull.merged_at:
+                push = pushes.pop(0)
+                push.parents = [head]
+                history.append(push)
+                head = push.sha
             parent = head
             for commit in pull.commits:
                 commit.parents = [parent]
@@ -1067,6 +1135,10 @@ class _Generator:
                 )
             history.append(merge)
             head = merge.sha
+        for push in pushes:
+            push.parents = [head]
+            history.append(push)
+            head = push.sha
         sim.history = {c.sha: c for c in history}
         data.commits = [self._commit_payload(sim.name, c) for c in history]
         for pull in sim.pulls:
@@ -1512,6 +1584,208 @@ class _Generator:
                         "node_id": node_id("Ref", release_id),
                     }
                 )
+
+    # -- additions drawn from the extra stream -----------------------------------------------------------
+    def _extra_sha(self) -> str:
+        return f"{self.extra.getrandbits(160):040x}"
+
+    def _extra_seconds(self, low: float, high: float) -> timedelta:
+        return self.seconds(self.extra.uniform(low, high))
+
+    def _plan_direct_pushes(self, sims: list[_RepoSim]) -> None:
+        """A few commits per repository pushed straight to main: small fixes by people, release bookkeeping by
+        the Actions bot. They land between merges, so the next deployment ships them."""
+        span = (self.window_end - self.window_start).total_seconds()
+        for sim in sims:
+            team = self.people[sim.team.slug]
+            for _ in range(self.extra.randint(2, 6)):
+                moment = self.window_start + self._extra_seconds(0, span * 0.97)
+                if self.extra.random() < 0.3:
+                    person, message = self.actions_bot, f"chore(release): update changelog of {sim.name}"
+                else:
+                    person = self.extra.choice(team)
+                    message = self.extra.choice(_DIRECT_PUSH_MESSAGES)
+                sim.pushes.append(_Commit(self._extra_sha(), message, person, person, moment, moment))
+            sim.pushes.sort(key=lambda c: (c.committed_at, c.sha))
+
+    def _push_truth(self, sims: list[_RepoSim]) -> list[DirectPushTruth]:
+        pushes = [
+            DirectPushTruth(
+                repository=sim.name,
+                sha=push.sha,
+                author=push.author.login,
+                authored_at=push.authored_at.replace(tzinfo=UTC),
+                by_bot=push.author is self.actions_bot,
+            )
+            for sim in sims
+            for push in sim.pushes
+        ]
+        return sorted(pushes, key=lambda p: (p.authored_at, p.sha))
+
+    def _render_reviews(self, sims: list[_RepoSim], repos: dict[str, GitHubRepoData]) -> None:
+        """Reviews between opening and merge: a first review after a pickup delay, a later approval when the
+        first one asked for changes; a few authors comment on their own pull request first, and a few pull
+        requests are merged with no review at all."""
+        review_ids = itertools.count(2400000000, 11)
+        for sim in sims:
+            data = repos[sim.name]
+            full = data.full_name
+            team = self.people[sim.team.slug]
+            for pull in sorted(sim.pulls, key=lambda p: p.number):
+                end = pull.merged_at or pull.closed_at or self.window_end - timedelta(minutes=1)
+                span = (end - pull.created_at).total_seconds()
+                unreviewed = self.extra.random() < (0.07 if pull.kind in ("feature", "hotfix") else 0.0)
+                if span < 300 or unreviewed or (pull.kind == "open" and self.extra.random() < 0.5):
+                    data.pull_reviews[pull.number] = []
+                    continue
+                head = pull.commits[-1].sha
+                reviewers = [p for p in team if p is not pull.author] or team
+                items: list[tuple[datetime, _Person, str]] = []
+                if pull.author.user is not None and pull.kind != "bot" and self.extra.random() < 0.12:
+                    items.append((pull.created_at + self.seconds(span * 0.02), pull.author, "COMMENTED"))
+                first_at = pull.created_at + self.seconds(span * self.extra.uniform(0.05, 0.7))
+                state = (
+                    "APPROVED" if self.extra.random() < 0.6 else self.extra.choice(("COMMENTED", "CHANGES_REQUESTED"))
+                )
+                items.append((first_at, self.extra.choice(reviewers), state))
+                if state != "APPROVED" and pull.merged_at is not None:
+                    later = first_at + self.seconds((end - first_at).total_seconds() * self.extra.uniform(0.3, 0.95))
+                    items.append((later, self.extra.choice(reviewers), "APPROVED"))
+                data.pull_reviews[pull.number] = [
+                    review_payload(full, pull.number, next(review_ids), person.user, kind, moment, head)
+                    for moment, person, kind in sorted(items, key=lambda item: item[0])
+                    if person.user is not None
+                ]
+
+    def _render_platform_adoption(
+        self, sims: list[_RepoSim], repos: dict[str, GitHubRepoData]
+    ) -> dict[str, datetime | None]:
+        """Actions repositories move their deploy.yml onto the platform's reusable workflow at different times:
+        some before the window, some during it, some never; one stays pinned to the older ``@v1``."""
+        adoption: dict[str, datetime | None] = {sim.name: None for sim in sims}
+        actions = [sim for sim in sims if sim.style == ACTIONS]
+        plans = ["before", "before", "before", "during", "during", "during", "during", "never", "never", "never"]
+        span = (self.window_end - self.window_start).total_seconds()
+        for index, sim in enumerate(actions):
+            plan = plans[index % len(plans)]
+            if plan == "never":
+                continue
+            if plan == "before":
+                adopted = self.window_start - timedelta(days=self.extra.randint(10, 60))
+            else:
+                adopted = self.window_start + self.seconds(span * self.extra.uniform(0.2, 0.8))
+            adoption[sim.name] = adopted
+            version = "v1" if index == 1 else "v2"
+            reference = {
+                "path": f"{PLATFORM_WORKFLOW}@{version}",
+                "sha": _derived_sha(f"platform-{version}", "platform-workflows"),
+                "ref": f"refs/tags/{version}",
+            }
+            for run in repos[sim.name].workflow_runs:
+                if run["path"] == DEPLOY_WORKFLOW_PATH and run["created_at"] >= iso(adopted):
+                    run["referenced_workflows"] = [dict(reference)]
+        return adoption
+
+    def _render_incident_issues(
+        self, sims: list[_RepoSim], repos: dict[str, GitHubRepoData], incident_ids: dict[int, str]
+    ) -> list[IncidentIssueTruth]:
+        """GitHub issues labelled ``incident``: the Search and Fulfilment teams open one for every incident,
+        other teams now and then for a deployment-caused one. Bodies name the causing deployment, run, commit
+        or pull request in the ways people write them; a few bug reports are noise."""
+        truth: list[IncidentIssueTruth] = []
+        issue_ids = itertools.count(3500000000, 7)
+        mirroring = {"search", "fulfilment"}
+        for sim in sims:
+            data = repos[sim.name]
+            number = itertools.count(max((p.number for p in sim.pulls), default=0) + 1)
+            team = self.people[sim.team.slug]
+            planned: list[tuple[datetime, _Incident | None]] = []
+            for incident in sorted(sim.incidents, key=lambda i: i.created_at):
+                if sim.team.slug in mirroring or (incident.cause is not None and self.extra.random() < 0.08):
+                    planned.append((incident.created_at + self._extra_seconds(180, 1500), incident))
+            if sim.team.slug in mirroring:
+                span = (self.window_end - self.window_start).total_seconds()
+                for _ in range(2):
+                    planned.append((self.window_start + self._extra_seconds(0, span * 0.95), None))
+            for opened, incident in sorted(planned, key=lambda p: p[0]):
+                if opened >= self.window_end - timedelta(minutes=1):
+                    continue
+                author = self.extra.choice(team)
+                if incident is None:
+                    closed = opened + self.lognormal_hours(30) if self.extra.random() < 0.7 else None
+                    closed = closed if closed is not None and closed < self.window_end else None
+                    data.issues.append(
+                        issue_payload(
+                            data.full_name,
+                            next(number),
+                            next(issue_ids),
+                            title=f"{self.extra.choice(_OBJECTS).capitalize()} misbehaves under load",
+                            body="Seen in staging; no customer impact.",
+                            user=author.user or self.web_flow.user,  # type: ignore[arg-type]
+                            labels=["bug"],
+                            created_at=opened,
+                            closed_at=closed,
+                        )
+                    )
+                    continue
+                resolved = (
+                    incident.resolved_at if incident.resolved_at and incident.resolved_at < self.window_end else None
+                )
+                closed = resolved + self._extra_seconds(60, 1800) if resolved else None
+                closed = closed if closed is not None and closed < self.window_end else None
+                body, mentions = self._incident_issue_body(sim, incident)
+                issue_number = next(number)
+                data.issues.append(
+                    issue_payload(
+                        data.full_name,
+                        issue_number,
+                        next(issue_ids),
+                        title=f"Incident: {incident.title}",
+                        body=body,
+                        user=author.user or self.web_flow.user,  # type: ignore[arg-type]
+                        labels=[INCIDENT_LABEL, "sev2" if incident.cause is not None else "sev3"],
+                        created_at=opened,
+                        closed_at=closed,
+                        closed_by=author.user,
+                    )
+                )
+                truth.append(
+                    IncidentIssueTruth(
+                        repository=sim.name,
+                        number=issue_number,
+                        incident_id=incident_ids.get(id(incident)),
+                        created_at=opened.replace(tzinfo=UTC),
+                        closed_at=closed.replace(tzinfo=UTC) if closed else None,
+                        caused_by=incident.cause.record_id if incident.cause else None,
+                        **mentions,
+                    )
+                )
+        return sorted(truth, key=lambda t: (t.created_at, t.repository, t.number))
+
+    def _incident_issue_body(self, sim: _RepoSim, incident: _Incident) -> tuple[str, dict[str, Any]]:
+        lines = [f"**What:** {incident.title} on {sim.name}.", f"**Started:** {iso(incident.created_at)}"]
+        mentions: dict[str, Any] = {}
+        cause = incident.cause
+        if cause is not None:
+            style = self.extra.randrange(3)
+            pull = cause.shipped[-1] if cause.shipped else None
+            if sim.style == DEPLOYMENTS_API and style < 2:
+                lines.append(f"Began right after deployment {cause.record_id} of `{cause.sha[:7]}` to production.")
+                mentions.update(mentions_deployment_id=cause.record_id, mentions_sha=cause.sha[:7])
+            elif sim.style == ACTIONS and style < 2:
+                url = f"{WEB}/{ORGANISATION}/{sim.name}/actions/runs/{cause.record_id}"
+                lines.append(f"Deploy run {url} shipped commit {cause.sha}.")
+                mentions.update(mentions_run_id=cause.record_id, mentions_sha=cause.sha)
+            else:
+                lines.append(f"Suspect commit {cause.sha} went out with the last deploy.")
+                mentions.update(mentions_sha=cause.sha)
+            if pull is not None and pull.kind != "bot":
+                lines.append(f"Possibly caused by {ORGANISATION}/{sim.name}#{pull.number}.")
+                mentions.update(mentions_pull=pull.number)
+        else:
+            lines.append("No deployment in the hours before; looks external.")
+        lines.append("\n## Timeline\n- detected by alert\n- on-call paged")
+        return "\n".join(lines), mentions
 
     # -- PagerDuty rendering ---------------------------------------------------------------------------
     @staticmethod

@@ -1,61 +1,61 @@
--- Purpose: the changes that reached production and how long each took, for change lead time.
--- Grain: one row per pull request merged into the production branch by a person (bots excluded).
--- Inputs: raw_github_pull_requests, raw_github_pull_request_commits, deployments; $production_branch, $bots.
--- Rules: a change starts at the earliest authored commit in its pull request's commit list (falls back to
---        the pull request's creation when the list is empty), so squash and rebase merges keep their true
---        start. It is shipped by the first successful production deployment of the same repository at or
---        after its merge. Lead time = deployed_at - first_commit_at, in hours. Changes not yet deployed keep
---        NULL deployment columns and do not count in lead time.
+-- Purpose: the changes that reached production and how long each took, for change lead time and its breakdown.
+-- Grain: one row per change per service: a pull request merged into the production branch, or a commit pushed
+--        straight to it, by a person (bots excluded). Outside monorepos the service is the repository, so one
+--        row per change.
+-- Inputs: change_candidates, deployment_changes, team_ownership.
+-- Rules: a change starts at its first commit: for a pull request the earliest authored commit in its commit
+--        list (falls back to its creation when the list is empty), so squash and rebase merges keep their true
+--        start; for a direct push its authored time. It reaches production with the first successful production
+--        deployment that shipped it (deployment_changes). Lead time = deployed_at - first_commit_at, in hours,
+--        once per change. Breakdown (hours): coding = first commit -> created, pickup = created -> first review
+--        (by someone other than the author, bots excluded), review = first review -> merged, merge_to_deploy =
+--        merged -> deployed. A direct push has no review: created and merged are its commit time. Reverts
+--        (GitHub's `Revert "..."` title, a `revert-<N>-` branch, a `Reverts owner/repo#N` body, git's "This
+--        reverts commit") and hotfixes (github.hotfix_labels / github.hotfix_branches) are marked. Changes not
+--        deployed yet keep NULL deployment columns and do not count in lead time.
 CREATE OR REPLACE TABLE changes AS
-WITH first_commit AS (
-    SELECT repository, number, min(authored_at) AS first_commit_at, count(*) AS commits
-    FROM raw_github_pull_request_commits
-    GROUP BY repository, number
+WITH chg AS (
+    SELECT * FROM change_candidates WHERE NOT is_bot
 ),
-prs AS (
+first_deployment AS (
     SELECT
-        p.repository,
-        p.number,
-        p.title,
-        p.author,
-        p.created_at,
-        p.merged_at,
-        p.merge_commit_sha,
-        p.html_url,
-        coalesce(f.first_commit_at, p.created_at) AS first_commit_at,
-        coalesce(f.commits, 0) AS commits
-    FROM raw_github_pull_requests p
-    LEFT JOIN first_commit f USING (repository, number)
-    WHERE p.merged_at IS NOT NULL
-      AND p.base_ref = $production_branch
-      AND coalesce(p.author_type, 'User') <> 'Bot'
-      AND NOT list_contains($bots::TEXT[], lower(coalesce(p.author, '')))
-),
-shipped AS (
-    SELECT
-        prs.*,
-        d.deployment_key,
-        d.deployed_at,
-        row_number() OVER (PARTITION BY prs.repository, prs.number ORDER BY d.deployed_at, d.deployment_key) AS rn
-    FROM prs
-    LEFT JOIN deployments d ON d.repository = prs.repository AND d.deployed_at >= prs.merged_at
+        change_key,
+        change_service,
+        deployment_key,
+        deployed_at,
+        row_number() OVER (PARTITION BY change_key, change_service ORDER BY deployed_at, deployment_key) AS rn
+    FROM deployment_changes
 )
 SELECT
-    s.repository,
-    s.repository AS service,
-    coalesce(o.team, 'unowned') AS team,
-    s.number,
-    s.title,
-    s.author,
-    s.commits,
-    s.first_commit_at,
-    s.created_at,
-    s.merged_at,
-    s.merge_commit_sha,
-    s.html_url,
-    s.deployment_key,
-    s.deployed_at,
-    date_diff('second', s.first_commit_at, s.deployed_at) / 3600.0 AS lead_time_hours
-FROM shipped s
-LEFT JOIN team_ownership o ON o.kind = 'repository' AND o.key = s.repository
-WHERE s.rn = 1;
+    c.repository,
+    c.service,
+    coalesce(by_service.team, by_repository.team, 'unowned') AS team,
+    c.number,
+    c.sha,
+    c.title,
+    c.author,
+    c.commits,
+    c.first_commit_at,
+    c.created_at,
+    c.first_review_at,
+    c.merged_at,
+    f.deployment_key,
+    f.deployed_at,
+    date_diff('second', c.first_commit_at, f.deployed_at) / 3600.0 AS lead_time_hours,
+    date_diff('second', c.first_commit_at, c.created_at) / 3600.0 AS coding_hours,
+    date_diff('second', c.created_at, c.first_review_at) / 3600.0 AS pickup_hours,
+    date_diff('second', c.first_review_at, c.merged_at) / 3600.0 AS review_hours,
+    date_diff('second', c.merged_at, f.deployed_at) / 3600.0 AS merge_to_deploy_hours,
+    c.is_revert,
+    c.reverts_number,
+    c.reverts_sha,
+    c.is_hotfix,
+    c.change_kind,
+    c.change_key,
+    c.sha AS merge_commit_sha,
+    c.head_ref,
+    c.html_url
+FROM chg c
+LEFT JOIN first_deployment f ON f.change_key = c.change_key AND f.change_service = c.service AND f.rn = 1
+LEFT JOIN team_ownership by_service ON by_service.kind = 'repository' AND by_service.key = c.service
+LEFT JOIN team_ownership by_repository ON by_repository.kind = 'repository' AND by_repository.key = c.repository;

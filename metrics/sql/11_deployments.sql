@@ -1,0 +1,57 @@
+-- Purpose: every successful production deployment, from every deployment source, in one shape; rollbacks
+--          marked and each deployment chained to the previous one of its service and environment.
+-- Grain: one row per successful production deployment (deployment_key is unique).
+-- Inputs: deployment_attempts (the detected attempts, see 10_deployment_attempts.sql), raw_github_compares.
+-- Rules: an attempt counts when it succeeded: a Deployments API deployment at its first `success` status, a
+--        matching workflow run when it concluded `success` (at the time it finished), a published release, a
+--        matching tag (at its commit time), a merge into a deploy-on-merge branch (at the merge). Failed and
+--        pending attempts are in deployment_attempts only. previous_deployment_key is the previous successful
+--        deployment of the same repository, service and environment. A rollback is a deployment of a commit
+--        that an earlier deployment (not the previous one) already shipped, or one the compare API reports as
+--        behind the previous deployment; rollback_of is the latest earlier deployment of that commit.
+--        Team as in deployment_attempts.
+CREATE OR REPLACE TABLE deployments AS
+WITH ok AS (
+    SELECT *, finished_at AS deployed_at
+    FROM deployment_attempts
+    WHERE status = 'success' AND finished_at IS NOT NULL
+),
+chained AS (
+    SELECT
+        ok.*,
+        lag(deployment_key) OVER w AS previous_deployment_key,
+        lag(sha) OVER w AS previous_sha
+    FROM ok
+    WINDOW w AS (PARTITION BY repository, service, environment ORDER BY deployed_at, deployment_key)
+),
+redeployed AS (
+    SELECT c.deployment_key, arg_max(e.deployment_key, e.deployed_at) AS rollback_of
+    FROM chained c
+    JOIN ok e
+      ON e.repository = c.repository AND e.service = c.service AND e.environment = c.environment
+     AND e.sha = c.sha
+     AND (e.deployed_at < c.deployed_at OR (e.deployed_at = c.deployed_at AND e.deployment_key < c.deployment_key))
+    WHERE c.previous_sha IS NOT NULL AND c.sha <> c.previous_sha
+    GROUP BY c.deployment_key
+)
+SELECT
+    c.deployment_key,
+    c.source,
+    c.repository,
+    c.service,
+    c.team,
+    c.environment,
+    c.sha,
+    c.started_at,
+    c.deployed_at,
+    c.url,
+    (r.rollback_of IS NOT NULL OR coalesce(cmp.status = 'behind', false)) AS is_rollback,
+    r.rollback_of,
+    c.previous_deployment_key,
+    c.rule,
+    c.actor,
+    c.reusable_workflow
+FROM chained c
+LEFT JOIN redeployed r USING (deployment_key)
+LEFT JOIN raw_github_compares cmp
+  ON cmp.repository = c.repository AND cmp.base_sha = c.previous_sha AND cmp.head_sha = c.sha;
