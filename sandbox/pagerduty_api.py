@@ -35,6 +35,8 @@ MAX_LIMIT = 100
 # offset + limit beyond this is refused by the real API (python-pagerduty stops before it).
 MAX_POSITION = 10000
 DEFAULT_WINDOW = timedelta(days=30)
+# The longest since/until range the incidents and log-entries indexes accept ("maximum range is 6 months").
+MAX_WINDOW = timedelta(days=180)
 
 _ERROR_CODES = {400: 2001, 401: 2006, 403: 2010, 404: 2100, 429: 2020}
 
@@ -87,6 +89,9 @@ class PagerDutyStandIn(StandInServer):
     :param api_key: when set, requests must send ``Authorization: Token token=<api_key>``.
     :param ca_path: where to write the CA certificate PEM (a temporary directory by default).
     :param clock: "now" for the default ``since``/``until`` window of ``/incidents`` and ``/log_entries``.
+
+    :attr:`max_position` (offset + limit cap, 10,000 like the real API) can be lowered to exercise paging limits
+    with few records.
     """
 
     scheme = "https"
@@ -110,6 +115,7 @@ class PagerDutyStandIn(StandInServer):
         self._ca_path: Path | None = None
         self._temp_dir: Path | None = None
         self._server_context: ssl.SSLContext | None = None
+        self.max_position = MAX_POSITION
 
     # -- TLS -------------------------------------------------------------------------------------------
     @property
@@ -234,8 +240,8 @@ class PagerDutyStandIn(StandInServer):
         limit = min(max(limit, 1), MAX_LIMIT)
         if offset < 0:
             raise _BadRequest("Offset must be a non-negative integer.")
-        if offset + limit > MAX_POSITION:
-            raise _BadRequest(f"Offset plus limit must not exceed {MAX_POSITION}.")
+        if offset + limit > self.max_position:
+            raise _BadRequest(f"Offset plus limit must not exceed {self.max_position}.")
         want_total = (request.param("total") or "false").lower() == "true"
         page = items[offset : offset + limit]
         return self._json(
@@ -268,6 +274,10 @@ class PagerDutyStandIn(StandInServer):
             since = _instant(request.param("since") or "") if request.param("since") else until - DEFAULT_WINDOW
         except ValueError as exc:
             raise _BadRequest("since and until must be ISO 8601 date-times.") from exc
+        if until < since:
+            raise _BadRequest("until must not be before since.")
+        if until - since > MAX_WINDOW:
+            raise _BadRequest("The date range must not exceed 6 months.")
         return since, until
 
     def _incidents(self, request: IncomingRequest) -> list[dict[str, Any]]:
