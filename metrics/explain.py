@@ -36,6 +36,10 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "explain_change_fail_rate.sql",
         ("deployments", "failed_deployments", "change_fail_rate", "change_fail_rate_tier"),
     ),
+    "rework_rate": (
+        "explain_rework_rate.sql",
+        ("deployments", "rework_deployments", "rework_rate"),
+    ),
     "recovery_time": (
         "explain_recovery_time.sql",
         (

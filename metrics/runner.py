@@ -39,7 +39,7 @@ def table_description(table: str) -> str:
 
 
 # Intermediate tables stay in the working warehouse; everything else is published to the serving copy.
-INTERMEDIATE_TABLES = ("metric_facts",)
+INTERMEDIATE_TABLES = ("metric_facts", "incident_reports", "incident_fixes")
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,44 @@ The configuration file is chosen here and only here: $PULSE_CONFIG, else ./pulse
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.catalog.assets import catalog_assets
 from pipelines.defs.github.assets import (
+    github_commits,
     github_deployments,
+    github_deployments_api,
+    github_incident_issues,
     github_pull_requests,
+    github_releases,
     github_repositories,
     github_workflow_runs,
 )
 from pipelines.defs.metrics.assets import metric_tables
-from pipelines.defs.pagerduty.assets import pagerduty_incidents, pagerduty_services
+from pipelines.defs.pagerduty.assets import pagerduty_incidents, pagerduty_services, pagerduty_teams
 from pipelines.defs.reports.jobs import weekly_report_job, weekly_report_schedule
 from pipelines.defs.serving.assets import serving_copy
-from pipelines.defs.surveys.assets import survey_answers
+from pipelines.defs.surveys.assets import survey_answers, survey_tables
+from pipelines.defs.surveys.sensors import survey_exports_sensor
 from pipelines.defs.teams.assets import team_ownership
 from pipelines.resources import PulseSettings
 from pulse.config import PulseConfig, config_path, load_config
 
 ALL_ASSETS = [
+    catalog_assets,
     team_ownership,
     github_repositories,
-    github_deployments,
+    github_deployments_api,
     github_workflow_runs,
+    github_releases,
     github_pull_requests,
+    github_commits,
+    github_incident_issues,
+    github_deployments,
     pagerduty_services,
+    pagerduty_teams,
     pagerduty_incidents,
     survey_answers,
     metric_tables,
+    survey_tables,
     serving_copy,
 ]
 
@@ -56,6 +69,7 @@ def build_definitions(cfg: PulseConfig, path: str) -> dg.Definitions:
                 description="Refresh every source and the metrics (report.refresh_schedule, timezone).",
             ),
         ],
+        sensors=[survey_exports_sensor],
         resources={
             "settings": PulseSettings(config_path=path),
             "duckdb": DuckDBResource(database=str(cfg.warehouse.path)),

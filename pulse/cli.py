@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("explain", help="list the rows behind one published figure")
     e.add_argument(
-        "--metric", required=True, choices=["lead_time", "deployment_frequency", "change_fail_rate", "recovery_time"]
+        "--metric",
+        required=True,
+        choices=["lead_time", "deployment_frequency", "change_fail_rate", "recovery_time", "rework_rate"],
     )
     who = e.add_mutually_exclusive_group()
     who.add_argument("--team", help="a team (default: the organisation)")
@@ -41,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("report", help="render the weekly report (Markdown and HTML)")
     r.add_argument("--week", help="ISO week such as 2026-W47 (default: the last complete week)")
     r.add_argument("--out", help="output folder (default: report.output_dir)")
+
+    sv = sub.add_parser("surveys", help="print developer-survey results (NPS, satisfaction) of one wave")
+    sv.add_argument("--wave", help="wave id such as 2026-Q3 (default: the latest wave)")
+    sv.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     d = sub.add_parser("demo", help="serve the sample organisation, load it, start Dagster and the dashboard")
     d.add_argument("--no-ui", action="store_true", help="load the data, then stop (no Dagster UI or dashboard)")
@@ -65,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
             return _explain(cfg, args)
         if args.command == "report":
             return _report(cfg, args.week, args.out)
+        if args.command == "surveys":
+            from surveys.cli import surveys_command
+
+            return surveys_command(cfg.warehouse.serving_path, args.wave, args.format)
         if args.command == "check-config":
             return _check(cfg)
     except ConfigError as exc:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from surveys.demo import demo_survey_config
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = Path(os.environ.get("PULSE_DEMO_DIR", ROOT / ".demo"))
 GITHUB_PORT = int(os.environ.get("PULSE_DEMO_GITHUB_PORT", "8787"))
@@ -31,7 +33,7 @@ DASHBOARD_PORT = int(os.environ.get("PULSE_DEMO_DASHBOARD_PORT", "8501"))
 SEED = 7
 # The stand-ins accept any token; the client libraries still want one to send.
 DEMO_TOKEN_ENV = "PULSE_DEMO_PAGERDUTY_TOKEN"
-SAMPLE_VERSION = 1
+SAMPLE_VERSION = 2
 
 
 def say(message: str) -> None:
@@ -40,6 +42,8 @@ def say(message: str) -> None:
 
 def demo_config(sandbox, demo_dir: Path) -> dict:
     """The configuration for the sample organisation served by the local stand-ins."""
+    from sandbox.sample_org import INCIDENT_LABEL, PLATFORM_WORKFLOW
+
     org = sandbox.org
     teams = {}
     for name, team in org.teams.items():
@@ -53,8 +57,12 @@ def demo_config(sandbox, demo_dir: Path) -> dict:
             "base_url": sandbox.github_url,
             "token_env": "PULSE_DEMO_GITHUB_TOKEN",
             "production_environments": ["production"],
-            "deploy_workflows": ["deploy.yml"],
+            # Runs that call the platform's reusable deploy workflow, and the services' own deploy.yml.
+            "deploy_workflows": [{"workflow": PLATFORM_WORKFLOW}, "deploy.yml"],
             "production_branch": "main",
+            "hotfix_labels": ["hotfix"],
+            "hotfix_branches": ["hotfix/*"],
+            "incident_label": INCIDENT_LABEL,
             "seconds_between_requests": 0,
             "timeout_seconds": 10,
         },
@@ -64,7 +72,7 @@ def demo_config(sandbox, demo_dir: Path) -> dict:
             "ca_bundle": str(sandbox.ca_path),
         },
         "teams": teams,
-        "surveys": {"folder": str(sandbox.survey_dir)},
+        "surveys": demo_survey_config(sandbox.org, sandbox.survey_dir, demo_dir),
         "warehouse": {
             "path": str(demo_dir / "pulse.duckdb"),
             "serving_path": str(demo_dir / "pulse_serving.duckdb"),

@@ -34,6 +34,7 @@ from reporting.serving import (
     read_teams,
     read_weeks,
 )
+from reporting.surveys import add_survey_section
 from reporting.weeks import iso_week_label, parse_iso_week, previous_complete_week, zone
 
 __all__ = [
@@ -370,6 +371,7 @@ def render_weekly_report(
     previous.sort(key=lambda r: (not r.is_organisation, r.scope_name))
 
     doc = _build_document(meta, teams, monday, current, previous, timezone, metrics_doc)
+    doc = add_survey_section(doc, serving_db, monday + timedelta(days=6))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     markdown_path = out_dir / f"weekly-{week}.md"

@@ -12,6 +12,7 @@ METRIC_LABELS = {
     "deployment_frequency": "Deployment frequency",
     "change_fail_rate": "Change fail rate",
     "recovery_time": "Failed deployment recovery time",
+    "rework_rate": "Deployment rework rate",
 }
 GRAINS = {
     "week": "Week",

@@ -3,7 +3,7 @@
 -- Grain: one row per fact per scope. kind: 'deployment' (a successful production deployment, at deployed_at),
 --        'change' (a change that reached production, at deployed_at), 'failure' (a failed deployment, at its
 --        deployed_at), 'incident' (at created_at). scope: 'service' | 'team' | 'organisation'.
--- Inputs: deployments, changes, failed_deployments, incidents; $organisation.
+-- Inputs: deployments, deployment_outcomes, changes, failed_deployments, incidents; $organisation.
 -- Units: hours for every duration column.
 CREATE OR REPLACE TABLE metric_facts AS
 WITH facts AS (
@@ -12,29 +12,31 @@ WITH facts AS (
         NULL::DOUBLE AS hours,
         NULL::DOUBLE AS coding_hours, NULL::DOUBLE AS pickup_hours, NULL::DOUBLE AS review_hours,
         NULL::DOUBLE AS deploy_hours,
-        f.deployment_key IS NOT NULL AS failed
+        coalesce(o.failed, false) AS failed,
+        coalesce(o.is_rework, false) AS rework
     FROM deployments d
-    LEFT JOIN failed_deployments f USING (deployment_key)
+    LEFT JOIN deployment_outcomes o USING (deployment_key)
     UNION ALL
     SELECT
-        'change', c.service, c.team, c.deployed_at, c.repository || '#' || c.number,
+        'change', c.service, c.team, c.deployed_at, c.change_key,
         c.lead_time_hours,
-        date_diff('second', c.first_commit_at, c.created_at) / 3600.0,
-        NULL::DOUBLE,
-        NULL::DOUBLE,
-        date_diff('second', c.merged_at, c.deployed_at) / 3600.0,
+        c.coding_hours,
+        c.pickup_hours,
+        c.review_hours,
+        c.merge_to_deploy_hours,
+        NULL,
         NULL
     FROM changes c
     WHERE c.deployed_at IS NOT NULL
     UNION ALL
     SELECT
         'failure', f.service, f.team, f.deployed_at, f.deployment_key, f.recovery_hours,
-        NULL, NULL, NULL, NULL, true
+        NULL, NULL, NULL, NULL, true, NULL
     FROM failed_deployments f
     UNION ALL
     SELECT
         'incident', i.service, i.team, i.created_at, i.incident_id, i.restore_hours,
-        NULL, NULL, NULL, NULL, NULL
+        NULL, NULL, NULL, NULL, NULL, NULL
     FROM incidents i
 )
 SELECT s.scope,

@@ -17,6 +17,8 @@ SELECT
     lead_time_p90_hours,
     failed_deployments,
     change_fail_rate,
+    rework_deployments,
+    rework_rate,
     incidents,
     recoveries,
     recovery_time_median_hours,

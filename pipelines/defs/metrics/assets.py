@@ -15,10 +15,10 @@ RAW_DEPS = [
     "github_workflow_runs",
     "github_pull_requests",
     "github_pull_request_commits",
+    "github_incident_issues",
     "pagerduty_incidents",
     "team_ownership",
 ]
-
 
 
 def metric_params(cfg: PulseConfig) -> MetricParams:

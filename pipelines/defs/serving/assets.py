@@ -6,9 +6,10 @@ from dagster_duckdb import DuckDBResource
 from metrics.runner import METRIC_TABLES, PUBLISHED_TABLES
 from pipelines.resources import PulseSettings
 from pulse.warehouse import publish_serving_copy, set_meta, utc_now
+from surveys.measures import SURVEY_TABLES
 
 
-@dg.asset(group_name="serving", kinds={"duckdb"}, deps=list(METRIC_TABLES))
+@dg.asset(group_name="serving", kinds={"duckdb"}, deps=[*METRIC_TABLES, *SURVEY_TABLES])
 def serving_copy(context: dg.AssetExecutionContext, settings: PulseSettings, duckdb: DuckDBResource):
     """A read-only copy of the metric tables, swapped in atomically; readers never touch the working file."""
     cfg = settings.load()
@@ -24,6 +25,6 @@ def serving_copy(context: dg.AssetExecutionContext, settings: PulseSettings, duc
                 "timezone": cfg.timezone,
             },
         )
-        path = publish_serving_copy(con, cfg.warehouse.serving_path, [*PUBLISHED_TABLES, "pulse_meta"])
+        path = publish_serving_copy(con, cfg.warehouse.serving_path, [*PUBLISHED_TABLES, *SURVEY_TABLES, "pulse_meta"])
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
