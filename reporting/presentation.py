@@ -1,4 +1,4 @@
-"""How the four DORA metrics are named, formatted and compared; shared by the dashboard and the report.
+"""How the five DORA metrics are named, formatted and compared; shared by the dashboard and the report.
 
 A metric with nothing to measure (no changes, no deployments, no incidents) is shown as "—" with the reason,
 never as 0: a zero lead time or fail rate would read as a perfect week.
@@ -74,14 +74,35 @@ RECOVERY_TIME = MetricSpec(
     unit="hours",
     lower_is_better=True,
     definition=(
-        "Median time from an incident on the scope's PagerDuty services starting to it being resolved, "
-        "over the incidents recovered in the week. Lower is better."
+        "Median time from a failed production deployment to its recovery (its incidents resolved, or the "
+        "deployment that reverted, rolled back or fixed it), over the week's recovered failed deployments. "
+        "Lower is better."
     ),
     docs_anchor="failed-deployment-recovery-time",
     flat_below=0.05,
 )
 
-METRICS: tuple[MetricSpec, ...] = (DEPLOYMENT_FREQUENCY, CHANGE_LEAD_TIME, CHANGE_FAIL_RATE, RECOVERY_TIME)
+REWORK_RATE = MetricSpec(
+    key="deployment_rework_rate",
+    label="Deployment rework rate",
+    column="rework_rate",
+    unit="rate",
+    lower_is_better=True,
+    definition=(
+        "Share of the week's production deployments that were unplanned: rollbacks, reverts, hotfixes and "
+        "fixes for an incident. Lower is better."
+    ),
+    docs_anchor="deployment-rework-rate",
+    flat_below=0.0005,
+)
+
+METRICS: tuple[MetricSpec, ...] = (
+    DEPLOYMENT_FREQUENCY,
+    CHANGE_LEAD_TIME,
+    CHANGE_FAIL_RATE,
+    RECOVERY_TIME,
+    REWORK_RATE,
+)
 
 
 # ---------------------------------------------------------------------------------------- formatting
@@ -131,7 +152,7 @@ def missing_reason(row: WeekRow | None, spec: MetricSpec) -> str | None:
     """Why the metric says nothing this week (``no changes``), or None when it has a meaningful value."""
     if row is None:
         return "no data"
-    if spec is DEPLOYMENT_FREQUENCY or spec is CHANGE_FAIL_RATE:
+    if spec is DEPLOYMENT_FREQUENCY or spec is CHANGE_FAIL_RATE or spec is REWORK_RATE:
         return "no deployments" if row.deployments == 0 else None
     if spec is CHANGE_LEAD_TIME:
         return "no changes" if row.lead_time_median_hours is None else None

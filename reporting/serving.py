@@ -59,6 +59,8 @@ class WeekRow:
     incidents: int
     recoveries: int
     recovery_time_median_hours: float | None
+    rework_deployments: int = 0
+    rework_rate: float | None = None
 
     @property
     def is_organisation(self) -> bool:

@@ -15,7 +15,8 @@ _BASED_ON = {
     "deployment_frequency": "the week's successful production deployments (and the days they fell on)",
     "change_lead_time": "the changes first deployed to production in the week",
     "change_fail_rate": "the week's production deployments, of which the failed ones",
-    "failed_deployment_recovery_time": "the incidents on the scope's PagerDuty services resolved that week",
+    "failed_deployment_recovery_time": "the week's failed production deployments that have recovered",
+    "deployment_rework_rate": "the week's production deployments, of which the unplanned ones",
 }
 
 for spec in METRICS:

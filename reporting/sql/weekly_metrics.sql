@@ -18,7 +18,9 @@ SELECT
     change_fail_rate,
     incidents,
     recoveries,
-    recovery_time_median_hours
+    recovery_time_median_hours,
+    rework_deployments,
+    rework_rate
 FROM metrics_weekly
 WHERE week_start BETWEEN $first_week AND $last_week
 ORDER BY scope, scope_name, week_start

@@ -124,7 +124,8 @@ CREATE TABLE metrics_weekly (
     deployments INTEGER, deployment_days INTEGER, deployments_per_day DOUBLE,
     changes INTEGER, lead_time_median_hours DOUBLE, lead_time_p75_hours DOUBLE,
     failed_deployments INTEGER, change_fail_rate DOUBLE,
-    incidents INTEGER, recoveries INTEGER, recovery_time_median_hours DOUBLE
+    incidents INTEGER, recoveries INTEGER, recovery_time_median_hours DOUBLE,
+    rework_deployments INTEGER DEFAULT 0, rework_rate DOUBLE
 );
 CREATE TABLE teams (team TEXT, repositories INTEGER, pagerduty_services INTEGER);
 CREATE TABLE pulse_meta (key TEXT, value TEXT);
