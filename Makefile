@@ -38,5 +38,9 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+bench: install
+	$(VENV)/bin/python benchmarks/github_requests.py
+	$(VENV)/bin/python benchmarks/metrics_recompute.py --scale 0.1
+
 clean:
 	rm -rf .demo $(VENV) $(TOOLS) .pytest_cache .ruff_cache
