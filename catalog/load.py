@@ -6,13 +6,14 @@ Dagster-free, so the pipeline asset, the tests and a one-off script all run the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import requests
 
 from catalog.adoption import Evidence, evaluate_signals, services_with_repositories
 from catalog.backstage import BackstageClient, load_from_backstage
-from catalog.model import CatalogSnapshot, Problem, Service, TeamRollup
+from catalog.github_files import GitHubFiles, github_files_for
+from catalog.model import CatalogSnapshot, Problem, Service, SourceLocation, TeamRollup
 from catalog.ownership import (
     OwnershipRow,
     derive_services,
@@ -74,13 +75,37 @@ def read_snapshot(
     if catalog.source == "teams_file":
         assert catalog.teams_file is not None
         return load_teams_file(catalog.teams_file, cfg.organisation), 0
-    assert catalog.folder is not None
+    if catalog.folder is None:
+        raise ValueError("read_snapshot reads local folders; use load_catalog for the GitHub contents API")
     files = LocalRepositoryFiles(catalog.folder)
     repos = _filtered(files.repositories(), cfg.github.repositories)
     snapshot = load_from_repositories(
         repos, files.read, paths=catalog.paths, extra_files=catalog.files, first_seen=files.first_seen
     )
     return snapshot, 0
+
+
+def read_github(cfg: PulseConfig, catalog: CatalogConfig, files: GitHubFiles) -> CatalogLoad:
+    """Descriptor and workflow files of the organisation's repositories through the GitHub contents API.
+
+    A repository without a descriptor is "not registered"; a repository that cannot be read is reported and
+    the others still load. ``api_requests`` counts every contents, repository and listing request.
+    """
+    problems: list[Problem] = []
+    try:
+        repos = files.repositories(cfg.github.repositories)
+    except Exception as exc:  # without the listing nothing can be read; say so instead of failing the run
+        problems.append(Problem(SourceLocation(cfg.organisation, None), f"repositories could not be listed: {exc}"))
+        repos = []
+    snapshot = load_from_repositories(repos, files.read, paths=catalog.paths, extra_files=catalog.files)
+    if problems:
+        snapshot = replace(snapshot, problems=(*problems, *snapshot.problems))
+
+    def read_workflows(names: list[str]) -> tuple[list, list[Problem], int]:
+        return load_workflow_calls(names, files.read, files.list)
+
+    load = build_load(cfg, catalog, snapshot, read_workflows=read_workflows)
+    return replace(load, api_requests=files.requests)
 
 
 def build_load(
@@ -149,10 +174,18 @@ def build_load(
     )
 
 
-def load_catalog(cfg: PulseConfig, *, session: requests.Session | None = None) -> CatalogLoad:
-    """Read the configured catalog source and derive everything from it (``cfg.catalog`` must be set)."""
+def load_catalog(
+    cfg: PulseConfig, *, session: requests.Session | None = None, github_files: GitHubFiles | None = None
+) -> CatalogLoad:
+    """Read the configured catalog source and derive everything from it (``cfg.catalog`` must be set).
+
+    Source ``github`` reads a local ``folder`` of repositories when one is configured, else the GitHub contents
+    API of the configuration's ``github`` section (``github_files`` replaces that client, for tests).
+    """
     catalog = cfg.catalog
     if catalog is None:
         raise ValueError("no catalog is configured")
+    if catalog.source == "github" and catalog.folder is None:
+        return read_github(cfg, catalog, github_files if github_files is not None else github_files_for(cfg))
     snapshot, spent = read_snapshot(cfg, catalog, session=session)
     return build_load(cfg, catalog, snapshot, api_requests=spent)

@@ -901,7 +901,7 @@ class CatalogConfig:
     """Where service ownership and the platform adoption signals come from (the ``catalog`` section)."""
 
     source: str  # one of CATALOG_SOURCES
-    folder: Path | None = None  # local copies of repositories: <folder>/<repository>/catalog-info.yaml, .github/...
+    folder: Path | None = None  # local copies <folder>/<repository>/...; None with source github: the contents API
     paths: tuple[str, ...] = ("catalog-info.yaml",)
     files: tuple[str, ...] = ()  # extra descriptor files as "repository/path" (e.g. the organisation's Groups)
     path_annotation: str = "backstage.io/source-location"
@@ -929,12 +929,7 @@ def _parse_catalog(top: _Reader, base: Path) -> CatalogConfig | None:
     folder = cr.path("folder", None, base)
     if folder is not None and not folder.is_dir():
         cr.fail("catalog.folder", f"folder not found: {folder}")
-    if source == "github" and folder is None:
-        cr.fail(
-            "catalog.folder",
-            "is required for source github: a folder with one sub-folder per repository (reading the files "
-            "through the GitHub contents API is not available yet)",
-        )
+    # source github without a folder reads the files through the GitHub contents API of the `github` section.
     teams_file = cr.path("teams_file", None, base)
     if source == "teams_file":
         if teams_file is None:

@@ -33,7 +33,7 @@ DASHBOARD_PORT = int(os.environ.get("PULSE_DEMO_DASHBOARD_PORT", "8501"))
 SEED = 7
 # The stand-ins accept any token; the client libraries still want one to send.
 DEMO_TOKEN_ENV = "PULSE_DEMO_PAGERDUTY_TOKEN"
-SAMPLE_VERSION = 2
+SAMPLE_VERSION = 3
 
 
 def say(message: str) -> None:
@@ -72,6 +72,17 @@ def demo_config(sandbox, demo_dir: Path) -> dict:
             "ca_bundle": str(sandbox.ca_path),
         },
         "teams": teams,
+        # Ownership and platform adoption from the repositories' catalog-info.yaml and workflow files, read
+        # through the GitHub contents API; the Groups live in the platform team's repository.
+        "catalog": {
+            "source": "github",
+            "files": ["platform-workflows/catalog-info.yaml"],
+            "platform": {
+                "repository": "platform-workflows",
+                "reusable_workflows": ["platform-deploy.yml", "platform-ci.yml"],
+                "current_version": "v2",
+            },
+        },
         "surveys": demo_survey_config(sandbox.org, sandbox.survey_dir, demo_dir),
         "warehouse": {
             "path": str(demo_dir / "pulse.duckdb"),

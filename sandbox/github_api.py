@@ -14,6 +14,7 @@ out because PyGithub refuses URLs on another host.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
@@ -82,6 +83,8 @@ class GitHubRepoData:
     """Commit SHA → the files it changes (the ``files`` of ``GET /commits/{sha}``)."""
     issues: list[dict[str, Any]] = field(default_factory=list)
     """Issues (not pull requests), in any order; ``GET /issues`` filters and sorts them."""
+    files: dict[str, str] = field(default_factory=dict)
+    """File path in the repository (``a/b.yml``) → its text, served by ``GET /contents/{path}`` at every ref."""
 
     @property
     def full_name(self) -> str:
@@ -105,17 +108,21 @@ class GitHubData:
     """GitHub App id → its public key (PEM), for verifying the JWTs the app signs."""
     installations: dict[str, int] = field(default_factory=dict)
     """Organisation login (lower case) → installation id of the app installed there."""
+    unlisted_repos: dict[str, GitHubRepoData] = field(default_factory=dict)
+    """``owner/name`` → a repository served under ``/repos/...`` but left out of ``GET /orgs/{org}/repos``
+    (readable by name, like a repository outside an app installation's selection that a workflow still calls)."""
 
     def add_repo(self, repo: GitHubRepoData) -> GitHubRepoData:
         self.repos[repo.full_name] = repo
         return repo
 
     def repo(self, owner: str, name: str) -> GitHubRepoData | None:
-        found = self.repos.get(f"{owner}/{name}")
+        found = self.repos.get(f"{owner}/{name}") or self.unlisted_repos.get(f"{owner}/{name}")
         if found is not None:
             return found
         wanted = f"{owner}/{name}".lower()
-        return next((r for key, r in self.repos.items() if key.lower() == wanted), None)
+        every = itertools.chain(self.repos.items(), self.unlisted_repos.items())
+        return next((r for key, r in every if key.lower() == wanted), None)
 
     def org(self, login: str) -> dict[str, Any] | None:
         found = self.orgs.get(login)
@@ -507,6 +514,7 @@ class GitHubStandIn(StandInServer):
             (repo + r"/pulls/(?P<number>\d+)/reviews$", self._pull_reviews, True),
             (repo + r"/pulls/(?P<number>\d+)/files$", self._pull_files, True),
             (repo + r"/issues$", self._issues, True),
+            (repo + r"/contents(?:/(?P<path>.*))?$", self._contents, True),
         ]
         routes: list[Route] = [
             ("POST", re.compile(r"^/app/installations/(?P<id>\d+)/access_tokens$"), self._access_token, False)
@@ -998,6 +1006,56 @@ class GitHubStandIn(StandInServer):
         descending = (request.param("direction") or "desc") == "desc"
         items = sorted(items, key=lambda i: (i.get(key) or "", i["number"]), reverse=descending)
         return self._paginate(request, items)
+
+    def _contents(self, request: IncomingRequest, match: re.Match[str]) -> Response:
+        """A file (base64 ``content``) or a directory listing; the files are the same at every known ref."""
+        repo = self._repo_or_none(match)
+        if repo is None:
+            return self.not_found()
+        ref = request.param("ref")
+        default_branch = str(repo.repository.get("default_branch", "main"))
+        if ref and ref != default_branch and self._resolve_ref(repo, ref, self._commit_graph(repo)) is None:
+            return self._error(404, f"No commit found for the ref {ref}")
+        path = (match["path"] or "").strip("/")
+        ref = ref or default_branch
+        if path in repo.files:
+            return self._json(200, self._content_entry(repo, path, ref, with_content=True))
+        prefix = f"{path}/" if path else ""
+        children: set[str] = set()
+        for name in repo.files:
+            if name.startswith(prefix):
+                children.add(prefix + name[len(prefix) :].split("/", 1)[0])
+        if not children:
+            return self.not_found()
+        listing = [self._content_entry(repo, child, ref, with_content=False) for child in sorted(children)]
+        return self._json(200, listing)
+
+    def _content_entry(self, repo: GitHubRepoData, path: str, ref: str, *, with_content: bool) -> dict[str, Any]:
+        is_file = path in repo.files
+        data = repo.files[path].encode("utf-8") if is_file else b""
+        # Git's blob id for a file; a directory gets a stable id from its path.
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data if is_file else f"tree {path}".encode()).hexdigest()
+        url = f"{API}/repos/{repo.full_name}/contents/{path}?ref={ref}"
+        html = f"{WEB}/{repo.full_name}/{'blob' if is_file else 'tree'}/{ref}/{path}"
+        git = f"{API}/repos/{repo.full_name}/git/{'blobs' if is_file else 'trees'}/{sha}"
+        entry: dict[str, Any] = {
+            "type": "file" if is_file else "dir",
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "sha": sha,
+            "size": len(data),
+            "url": url,
+            "html_url": html,
+            "git_url": git,
+            "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{ref}/{path}" if is_file else None,
+            "_links": {"self": url, "git": git, "html": html},
+        }
+        if with_content:
+            encoded = base64.b64encode(data).decode("ascii")
+            # GitHub wraps the base64 text at 60 characters per line.
+            entry["content"] = "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
+            entry["encoding"] = "base64"
+        return entry
 
 
 def _int_param(value: str | None, default: int) -> int:

@@ -212,6 +212,8 @@ class SampleOrg:
     platform_adoption: dict[str, datetime | None] = field(default_factory=dict)
     """Repository → when its deploy workflow started calling :data:`PLATFORM_WORKFLOW` (UTC, naive), None if
     never. Runs created from then on list it in ``referenced_workflows``."""
+    platform_pins: dict[str, str] = field(default_factory=dict)
+    """Repository → the version (``v1``/``v2``) its deploy.yml pins the platform workflow at, for adopters."""
 
     @property
     def repositories(self) -> list[str]:
@@ -685,6 +687,9 @@ class _Generator:
         self.pd_ids: set[str] = set()
         self._workdays: list[datetime] = []
         self._commit_payloads: dict[str, dict[str, Any]] = {}
+        self._platform_pins: dict[str, str] = {}
+        # Catalog and workflow files came later still: their own stream keeps every earlier payload unchanged.
+        self.catalog_rng = random.Random(f"{seed}:catalog-files")
 
     # -- small helpers ---------------------------------------------------------------------------------
     def sha(self) -> str:
@@ -767,6 +772,8 @@ class _Generator:
         truth = self._truth(sims, teams, incident_ids)
         truth.direct_pushes = self._push_truth(sims)
         truth.incident_issues = self._render_incident_issues(sims, repo_data, incident_ids)
+        platform = self._render_catalog_files(sims, repo_data, teams, adoption)
+        github.unlisted_repos[platform.full_name] = platform
         surveys = self._surveys(teams)
         return SampleOrg(
             organisation=ORGANISATION,
@@ -779,6 +786,7 @@ class _Generator:
             survey_exports=surveys,
             truth=truth,
             platform_adoption=adoption,
+            platform_pins=dict(self._platform_pins),
         )
 
     def _make_people(self) -> None:
@@ -1676,6 +1684,7 @@ class _Generator:
                 adopted = self.window_start + self.seconds(span * self.extra.uniform(0.2, 0.8))
             adoption[sim.name] = adopted
             version = "v1" if index == 1 else "v2"
+            self._platform_pins[sim.name] = version
             reference = {
                 "path": f"{PLATFORM_WORKFLOW}@{version}",
                 "sha": _derived_sha(f"platform-{version}", "platform-workflows"),
@@ -2058,6 +2067,66 @@ class _Generator:
             )
         return payload, entries
 
+    # -- catalog and workflow files --------------------------------------------------------------------
+    def _render_catalog_files(
+        self,
+        sims: list[_RepoSim],
+        repos: dict[str, GitHubRepoData],
+        teams: dict[str, TeamSample],
+        adoption: dict[str, datetime | None],
+    ) -> GitHubRepoData:
+        """Each service repository gets its ``catalog-info.yaml``, ``ci.yml`` and ``deploy.yml``; the platform
+        team's ``platform-workflows`` repository (returned, served but not in the organisation's listing) holds
+        the reusable workflows and the Group entities: six teams under two departments."""
+        rng = self.catalog_rng
+        for sim in sims:
+            spec = sim.team
+            files = repos[sim.name].files
+            scaffolded = rng.random() < 0.55
+            techdocs = rng.random() < 0.4
+            template = _TEMPLATES[spec.language]
+            files["catalog-info.yaml"] = _component_yaml(
+                sim.name,
+                spec,
+                teams[spec.slug].pagerduty_service_ids[sim.name],
+                template=template if scaffolded else None,
+                techdocs=techdocs,
+                lifecycle="experimental" if sim.name == "promo-engine" else "production",
+            )
+            if techdocs:
+                files["mkdocs.yml"] = f"site_name: {sim.name}\nnav:\n  - Home: index.md\n"
+                files["docs/index.md"] = f"# {sim.name}\n\nOwned by the {spec.display_name} team.\n"
+            files["README.md"] = f"# {sim.name}\n\n{sim.name} service, owned by the {spec.display_name} team.\n"
+            files[CI_WORKFLOW_PATH] = _ci_yaml(spec.language)
+            if adoption.get(sim.name) is not None:
+                files[DEPLOY_WORKFLOW_PATH] = _platform_deploy_caller_yaml(sim.name, self._platform_pins[sim.name])
+            else:
+                files[DEPLOY_WORKFLOW_PATH] = _own_deploy_yaml(sim.name, spec.language, sim.style)
+
+        platform_team = next(spec for spec in _TEAMS if spec.slug == "data-platform")
+        repository = repository_payload(
+            self.org_user,
+            "platform-workflows",
+            PLATFORM_REPOSITORY_ID,
+            description="Reusable GitHub Actions workflows: the paved road to production",
+            language="Shell",
+            topics=["platform", "github-actions", "reusable-workflows"],
+            created_at=datetime(2023, 4, 3, 10, 0),
+            pushed_at=self.window_start - timedelta(days=12),
+        )
+        platform = GitHubRepoData(repository=repository, repository_extras=full_repository_extras(self.org_user))
+        platform.files.update(
+            {
+                "README.md": "# platform-workflows\n\nCall the deploy workflow from your service's deploy.yml:\n\n"
+                f"    uses: {PLATFORM_WORKFLOW}@v2\n",
+                "catalog-info.yaml": _organisation_yaml(platform_team.slug),
+                ".github/workflows/platform-deploy.yml": _PLATFORM_DEPLOY_YAML,
+                ".github/workflows/platform-ci.yml": _PLATFORM_CI_YAML,
+                ".github/workflows/release.yml": _PLATFORM_RELEASE_YAML,
+            }
+        )
+        return platform
+
     # -- ground truth and surveys ----------------------------------------------------------------------
     def _truth(self, sims: list[_RepoSim], teams: dict[str, TeamSample], incident_ids: dict[int, str]) -> SampleTruth:
         truth = SampleTruth()
@@ -2137,6 +2206,250 @@ class _Generator:
             writer.writerows(row for _, row in rows)
             exports[name] = buffer.getvalue()
         return exports
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Catalog and workflow files
+# ---------------------------------------------------------------------------------------------------------
+PLATFORM_REPOSITORY_ID = 690000001
+# Team → department; departments are the Groups the team Groups name as spec.parent.
+_DEPARTMENTS = {
+    "checkout": "commerce",
+    "search": "commerce",
+    "fulfilment": "commerce",
+    "identity": "foundations",
+    "billing": "foundations",
+    "data-platform": "foundations",
+}
+_DEPARTMENT_TITLES = {"commerce": "Commerce", "foundations": "Foundations"}
+_TEMPLATES = {
+    "TypeScript": "template:default/node-service",
+    "Go": "template:default/go-service",
+    "Python": "template:default/python-service",
+    "Java": "template:default/spring-service",
+    "Kotlin": "template:default/spring-service",
+    "Scala": "template:default/jvm-data-job",
+}
+_BUILD_STEPS = {
+    "TypeScript": ("actions/setup-node@v4", "node-version: 20", "npm ci", "npm test"),
+    "Go": ("actions/setup-go@v5", "go-version: '1.22'", "go build ./...", "go test ./..."),
+    "Python": ("actions/setup-python@v5", "python-version: '3.11'", "pip install -e .[test]", "pytest -q"),
+    "Java": (
+        "actions/setup-java@v4",
+        "distribution: temurin\n          java-version: '21'",
+        "./gradlew build -x test",
+        "./gradlew test",
+    ),
+    "Kotlin": (
+        "actions/setup-java@v4",
+        "distribution: temurin\n          java-version: '21'",
+        "./gradlew build -x test",
+        "./gradlew test",
+    ),
+    "Scala": (
+        "actions/setup-java@v4",
+        "distribution: temurin\n          java-version: '17'",
+        "sbt compile",
+        "sbt test",
+    ),
+}
+
+
+def _component_yaml(
+    name: str, spec: _TeamSpec, pagerduty_id: str, *, template: str | None, techdocs: bool, lifecycle: str
+) -> str:
+    annotations = [
+        f"    github.com/project-slug: {ORGANISATION}/{name}",
+        f"    pagerduty.com/service-id: {pagerduty_id}",
+    ]
+    if template:
+        annotations.append(f"    backstage.io/source-template: {template}")
+    if techdocs:
+        annotations.append("    backstage.io/techdocs-ref: dir:.")
+    return (
+        "apiVersion: backstage.io/v1alpha1\n"
+        "kind: Component\n"
+        "metadata:\n"
+        f"  name: {name}\n"
+        f"  description: {name} service, owned by the {spec.display_name} team\n"
+        "  annotations:\n" + "\n".join(annotations) + "\n"
+        "  tags:\n"
+        f"    - {spec.language.lower()}\n"
+        "  links:\n"
+        f"    - url: https://grafana.acme.example/d/{name}\n"
+        "      title: Dashboard\n"
+        "spec:\n"
+        "  type: service\n"
+        f"  lifecycle: {lifecycle}\n"
+        f"  owner: group:default/{spec.slug}\n"
+        f"  system: {spec.slug}\n"
+    )
+
+
+def _organisation_yaml(platform_owner: str) -> str:
+    """The Group hierarchy (teams under departments) and one System per team, as one multi-document file."""
+    documents = []
+    for department, title in _DEPARTMENT_TITLES.items():
+        documents.append(
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n"
+            f"  name: {department}\n  title: {title}\nspec:\n  type: department\n"
+            f"  profile:\n    displayName: {title}\n  children: []\n"
+        )
+    for spec in _TEAMS:
+        documents.append(
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n"
+            f"  name: {spec.slug}\n  title: {spec.display_name}\nspec:\n  type: team\n"
+            f"  profile:\n    displayName: {spec.display_name}\n"
+            f"  parent: {_DEPARTMENTS[spec.slug]}\n  children: []\n"
+        )
+    for spec in _TEAMS:
+        documents.append(
+            "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n"
+            f"  name: {spec.slug}\n  description: Services of the {spec.display_name} team\n"
+            f"spec:\n  owner: group:default/{spec.slug}\n"
+        )
+    header = f"# The organisation's teams and departments, kept by the platform team ({platform_owner}).\n"
+    return header + "---\n".join(documents)
+
+
+def _ci_yaml(language: str) -> str:
+    setup, setup_with, build, test = _BUILD_STEPS[language]
+    return (
+        "name: ci\n"
+        "on:\n"
+        "  pull_request:\n"
+        "  push:\n"
+        "    branches: [main]\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        f"      - uses: {setup}\n"
+        "        with:\n"
+        f"          {setup_with}\n"
+        f"      - run: {build}\n"
+        f"      - run: {test}\n"
+    )
+
+
+def _platform_deploy_caller_yaml(name: str, version: str) -> str:
+    return (
+        "name: deploy\n"
+        "on:\n"
+        "  push:\n"
+        "    branches: [main]\n"
+        "  workflow_dispatch:\n"
+        "permissions:\n"
+        "  contents: read\n"
+        "  deployments: write\n"
+        "  id-token: write\n"
+        "jobs:\n"
+        "  deploy:\n"
+        f"    uses: {PLATFORM_WORKFLOW}@{version}\n"
+        "    with:\n"
+        f"      service: {name}\n"
+        "      environment: production\n"
+        "    secrets: inherit\n"
+    )
+
+
+def _own_deploy_yaml(name: str, language: str, style: str) -> str:
+    _setup, _with, build, _test = _BUILD_STEPS[language]
+    record = (
+        "      - name: Record the deployment\n"
+        "        uses: chrnorm/deployment-action@v2\n"
+        "        with:\n"
+        "          token: ${{ github.token }}\n"
+        "          environment: production\n"
+        if style == DEPLOYMENTS_API
+        else ""
+    )
+    return (
+        "name: deploy\n"
+        "on:\n"
+        "  push:\n"
+        "    branches: [main]\n"
+        "  workflow_dispatch:\n"
+        "jobs:\n"
+        "  deploy:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    environment: production\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        f"      - run: {build}\n"
+        f"      - run: docker build -t registry.acme.example/{name}:${{{{ github.sha }}}} .\n"
+        f"      - run: docker push registry.acme.example/{name}:${{{{ github.sha }}}}\n"
+        + record
+        + f"      - run: ./scripts/rollout.sh production {name} ${{{{ github.sha }}}}\n"
+    )
+
+
+_PLATFORM_DEPLOY_YAML = """name: platform-deploy
+on:
+  workflow_call:
+    inputs:
+      service:
+        description: Service name (the catalog Component)
+        required: true
+        type: string
+      environment:
+        description: Target environment
+        required: false
+        type: string
+        default: production
+permissions:
+  contents: read
+  deployments: write
+  id-token: write
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker build -t registry.acme.example/${{ inputs.service }}:${{ github.sha }} .
+      - run: docker push registry.acme.example/${{ inputs.service }}:${{ github.sha }}
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment: ${{ inputs.environment }}
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          repository: acme/platform-workflows
+          ref: v2
+      - run: ./rollout/progressive.sh ${{ inputs.environment }} ${{ inputs.service }} ${{ github.sha }}
+      - run: ./rollout/verify.sh ${{ inputs.environment }} ${{ inputs.service }}
+"""
+
+_PLATFORM_CI_YAML = """name: platform-ci
+on:
+  workflow_call:
+    inputs:
+      language:
+        required: true
+        type: string
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: ./ci/${{ inputs.language }}/test.sh
+"""
+
+_PLATFORM_RELEASE_YAML = """name: release
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: gh release create "${GITHUB_REF_NAME}" --generate-notes
+        env:
+          GH_TOKEN: ${{ github.token }}
+"""
 
 
 def _slot_hour(cadence: str, day: datetime) -> float | None:

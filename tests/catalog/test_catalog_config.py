@@ -20,6 +20,12 @@ def test_no_catalog_section_means_no_catalog() -> None:
     assert parse_config({"github": {"organisation": "acme"}}).catalog is None
 
 
+def test_source_github_without_a_folder_reads_the_contents_api(tmp_path: Path) -> None:
+    catalog = parse({"source": "github", "files": ["platform/catalog-info.yaml"]}, tmp_path).catalog
+
+    assert (catalog.source, catalog.folder, catalog.files) == ("github", None, ("platform/catalog-info.yaml",))
+
+
 def test_defaults_for_a_folder_of_repositories(tmp_path: Path) -> None:
     (tmp_path / "repos").mkdir()
     catalog = parse({"source": "github", "folder": "repos"}, tmp_path).catalog
@@ -73,7 +79,6 @@ def test_full_section(tmp_path: Path) -> None:
     ("section", "key"),
     [
         ({"source": "gitlab"}, "catalog.source"),
-        ({"source": "github"}, "catalog.folder"),
         ({"source": "github", "folder": "missing"}, "catalog.folder"),
         ({"source": "backstage"}, "catalog.backstage"),
         ({"source": "backstage", "backstage": {"token_env": "X"}}, "catalog.backstage.base_url"),

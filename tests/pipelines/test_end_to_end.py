@@ -117,6 +117,29 @@ def test_report_renders_for_a_loaded_week(loaded: tuple[Path, object], tmp_path:
     assert (tmp_path / "weekly-2026-W46.html").is_file()
 
 
+def test_catalog_from_the_contents_api_gives_ownership_and_adoption(loaded: tuple[Path, object]) -> None:
+    config_file, sandbox = loaded
+    cfg = load_config(config_file)
+    org = sandbox.org
+    con = connect(cfg.warehouse.serving_path, read_only=True)
+    try:
+        owners = dict(con.execute("SELECT service, team FROM catalog_services WHERE in_catalog").fetchall())
+        departments = dict(
+            con.execute("SELECT team, department FROM team_hierarchy WHERE source = 'catalog'").fetchall()
+        )
+        weekly = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE services_meeting > 0) FROM adoption_weekly"
+        ).fetchall()[0]
+        effect = con.execute("SELECT max(services) FROM adoption_effect WHERE scope = 'organisation'").fetchall()[0][0]
+    finally:
+        con.close()
+    # Ownership came from the catalog-info.yaml files served by the GitHub stand-in, not the `teams` section.
+    assert owners == {repo: team for team, sample in org.teams.items() for repo in sample.repositories}
+    assert {departments[team] for team in org.teams} == {"commerce", "foundations"}
+    assert weekly[0] > 0 and weekly[1] > 0
+    assert effect is not None and effect > 0
+
+
 def test_rerun_is_idempotent(loaded: tuple[Path, object]) -> None:
     from pipelines.run import materialize_all
 
