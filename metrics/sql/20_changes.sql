@@ -9,13 +9,17 @@
 --        deployment that shipped it (deployment_changes). Lead time = deployed_at - first_commit_at, in hours,
 --        once per change. Breakdown (hours): coding = first commit -> created, pickup = created -> first review
 --        (by someone other than the author, bots excluded), review = first review -> merged, merge_to_deploy =
---        merged -> deployed. A direct push has no review: created and merged are its commit time. Reverts
---        (GitHub's `Revert "..."` title, a `revert-<N>-` branch, a `Reverts owner/repo#N` body, git's "This
---        reverts commit") and hotfixes (github.hotfix_labels / github.hotfix_branches) are marked. Changes not
---        deployed yet keep NULL deployment columns and do not count in lead time.
+--        merged -> deployed. A direct push has no review: created and merged are its commit time. A review
+--        submitted only after the merge is no review (no pickup or review time, rather than a negative review
+--        time). Reverts (GitHub's `Revert "..."` title, a `revert-<N>-` branch, a `Reverts owner/repo#N` body,
+--        git's "This reverts commit") and hotfixes (github.hotfix_labels / github.hotfix_branches) are marked.
+--        Changes not deployed yet keep NULL deployment columns and do not count in lead time.
 CREATE OR REPLACE TABLE changes AS
 WITH chg AS (
-    SELECT * FROM change_candidates WHERE NOT is_bot
+    SELECT
+        * REPLACE (CASE WHEN first_review_at <= merged_at THEN first_review_at END AS first_review_at)
+    FROM change_candidates
+    WHERE NOT is_bot
 ),
 first_deployment AS (
     SELECT
