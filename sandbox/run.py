@@ -122,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     end = args.end or datetime.now(UTC).date()
+    stopped = threading.Event()
+    # Installed before anything starts, and explicitly: a signal that arrives while starting or printing must still
+    # take the stopping path below, and a parent that ignores SIGINT (a background shell) would pass that on.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stopped.set())
     sandbox = start_sandbox(
         args.workdir,
         end,
@@ -138,13 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Survey exports:     {sandbox.survey_dir}")
     print("Press Ctrl-C to stop.", flush=True)
 
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
-        while not stopped.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        stopped.wait()
     finally:
         sandbox.stop()
     return 0
