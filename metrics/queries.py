@@ -18,9 +18,9 @@ class NoDataError(RuntimeError):
 
 @dataclass(frozen=True)
 class TeamWeek:
-    """The four DORA metrics of one team (or the organisation) for one ISO week, with the counts behind them.
+    """The five DORA metrics of one team (or the organisation) for one ISO week, with the counts behind them.
 
-    Units: deployments per day; hours for lead time and recovery time; change fail rate as a 0..1 ratio.
+    Units: deployments per day; hours for lead time and recovery time; change fail and rework rates as 0..1 ratios.
     Figures are None when nothing stands behind them (no deployments, no deployed changes, no recoveries).
     """
 
@@ -39,6 +39,8 @@ class TeamWeek:
     incidents: int
     recoveries: int
     recovery_time_median_hours: float | None
+    rework_deployments: int
+    rework_rate: float | None
 
 
 def open_serving(path: Path) -> duckdb.DuckDBPyConnection:

@@ -190,6 +190,7 @@ def _table(records: list[dict]) -> str:
         "failed",
         "recovery (median)",
         "incidents",
+        "rework",
     ]
     lines = []
     for r in records:
@@ -206,6 +207,7 @@ def _table(records: list[dict]) -> str:
                 str(r["failed_deployments"]),
                 _fmt_hours(r["recovery_time_median_hours"]),
                 str(r["incidents"]),
+                "—" if r["rework_rate"] is None else f"{r['rework_rate']:.0%}",
             ]
         )
     widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(headers)]

@@ -20,7 +20,9 @@ SELECT
     change_fail_rate,
     incidents,
     recoveries,
-    recovery_time_median_hours
+    recovery_time_median_hours,
+    rework_deployments,
+    rework_rate
 FROM metrics_weekly
 WHERE week_start IN (SELECT week_start FROM recent)
   AND (
