@@ -31,13 +31,9 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
-def read_sql(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any] | None = None) -> None:
     """Run every statement of a SQL file; ``$name`` parameters are bound from params, never formatted in."""
-    sql = read_sql(path)
+    sql = path.read_text(encoding="utf-8")
     used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
     bound = {k: v for k, v in (params or {}).items() if k in used}
     missing = used - set(bound)
