@@ -1,19 +1,21 @@
 """Running the metric SQL files, in order, against a warehouse connection.
 
-Each file rebuilds one derived table from the raw tables (``CREATE OR REPLACE``), so a recompute is
+Each file rebuilds one derived table (or view) from the raw tables (``CREATE OR REPLACE``), so a recompute is
 idempotent and needs no clean-up.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from metrics.incremental import START_OF_TIME, full_plan, plan_recompute, save_state
 from pulse.warehouse import run_sql_file, table_count
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -38,8 +40,13 @@ def table_description(table: str) -> str:
     return " ".join(wanted)
 
 
-# Intermediate tables stay in the working warehouse; everything else is published to the serving copy.
-INTERMEDIATE_TABLES = ("metric_facts", "incident_reports", "incident_fixes")
+# Intermediate tables and views stay in the working warehouse; everything else is published to the serving copy.
+INTERMEDIATE_TABLES = (
+    "deployment_attempts",
+    "change_candidates",
+    "incident_reports",
+    "incident_fixes",
+)
 
 
 @dataclass(frozen=True)
@@ -89,16 +96,123 @@ METRIC_TABLES = built_tables()
 PUBLISHED_TABLES = tuple(t for t in METRIC_TABLES if t not in INTERMEDIATE_TABLES)
 
 
+def rules_ran(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a GitHub sync has applied the configured detection rules to this warehouse (else the SQL falls
+    back to the built-in default rules on the raw tables)."""
+    rows = con.execute("SELECT count(*) FROM pulse_meta WHERE key = 'github_rules_applied_at'").fetchall()
+    return rows[0][0] > 0
+
+
+def _replace_other_kind(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
+    """Drop ``name`` when the file now builds it as the other kind (view <-> table): ``CREATE OR REPLACE``
+    cannot replace a table with a view, and older warehouses hold tables where views are built now."""
+    builds_view = f"CREATE OR REPLACE VIEW {name} " in path.read_text(encoding="utf-8")
+    kinds = con.execute(
+        "SELECT 'view' FROM duckdb_views() WHERE view_name = $n AND schema_name = 'main' AND NOT internal "
+        "UNION ALL SELECT 'table' FROM duckdb_tables() WHERE table_name = $n AND schema_name = 'main'",
+        {"n": name},
+    ).fetchall()
+    for (kind,) in kinds:
+        if kind == "view" and not builds_view:
+            con.execute(f"DROP VIEW {name}")
+        elif kind == "table" and builds_view:
+            con.execute(f"DROP TABLE {name}")
+
+
+def run_metric_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[str, Any]) -> None:
+    """Run one metric SQL file: its parameters from ``params``; ``$rules_ran`` read from the warehouse and
+    ``$since`` the start of time (a full rebuild of the file's table) unless given."""
+    table = path.stem.split("_", 1)[1]
+    if "rules_ran" not in params:
+        params = {**params, "rules_ran": rules_ran(con)}
+    if "since" not in params:
+        params = {**params, "since": START_OF_TIME}
+    if params["since"] == START_OF_TIME and _is_incremental(path):
+        # A full rebuild starts from an empty table of the current shape.
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    _replace_other_kind(con, path, table)
+    run_sql_file(con, path, params)
+
+
+def _is_incremental(path: Path) -> bool:
+    """Files that rebuild only rows at or after ``$since`` (and keep the rest) declare it in their header."""
+    return "\n-- Incremental:" in "\n" + path.read_text(encoding="utf-8")
+
+
+# Tables whose old rows a recompute can change (an incident resolved now, a deployment found failed now): the
+# rows behind metric facts are compared before and after, and the periods containing a difference are rebuilt.
+# table -> (the fact's time column, the columns facts read, which rows can hold a fact worth comparing)
+FACT_SOURCES = {
+    "incidents": ("created_at", ("incident_id", "service", "team", "created_at", "restore_hours"), "true"),
+    "deployment_outcomes": (
+        "deployed_at",
+        ("deployment_key", "service", "team", "deployed_at", "failed", "is_rework", "recovery_hours"),
+        "failed OR is_rework",
+    ),
+}
+
+
 def compute_metrics(
-    con: duckdb.DuckDBPyConnection, params: MetricParams, log: Callable[[str], None] | None = None
+    con: duckdb.DuckDBPyConnection,
+    params: MetricParams,
+    log: Callable[[str], None] | None = None,
+    *,
+    full: bool = True,
 ) -> dict[str, int]:
-    """Rebuild every derived table; returns the row count of each."""
+    """Rebuild the derived tables; returns the row count of each.
+
+    ``full`` rebuilds everything. Otherwise only what raw rows fetched since the last computation can have
+    changed is rebuilt (see ``metrics.incremental``), unless the plan finds that everything must be. Either way
+    the result is the same as a full rebuild's, and the state the next plan compares with is saved.
+    """
+    files = sql_files()
+    plan = full_plan(con, params, files, "asked for") if full else plan_recompute(con, params, files)
+    since = START_OF_TIME if plan.full else plan.since
+    if log:
+        what = "full recompute" if plan.full else f"incremental recompute from {since:%Y-%m-%d %H:%M}"
+        log(f"{what} ({plan.reason})")
+    bound = params.bound() | {"rules_ran": rules_ran(con), "since": since}
+    con.execute("CREATE OR REPLACE TEMP TABLE metric_changes (source TEXT, occurred_at TIMESTAMP)")
     counts: dict[str, int] = {}
-    for path in sql_files():
+    for path in files:
         started = time.perf_counter()
-        run_sql_file(con, path, params.bound())
         table = path.stem.split("_", 1)[1]
+        watched = FACT_SOURCES.get(table) if not plan.full and _table_exists(con, table) else None
+        if watched:
+            _snapshot_facts(con, table, watched)
+        run_metric_file(con, path, bound)
+        if watched:
+            _record_changed_facts(con, table, watched)
         counts[table] = table_count(con, table)
         if log:
             log(f"{table}: {counts[table]} rows ({time.perf_counter() - started:.2f}s)")
+    save_state(con, plan)
     return counts
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
+    ).fetchall()
+    return rows[0][0] > 0
+
+
+def _snapshot_facts(con: duckdb.DuckDBPyConnection, table: str, watched: tuple[str, tuple[str, ...], str]) -> None:
+    _, columns, where = watched
+    con.execute(f"CREATE OR REPLACE TEMP TABLE facts_before AS SELECT {', '.join(columns)} FROM {table} WHERE {where}")
+
+
+def _record_changed_facts(
+    con: duckdb.DuckDBPyConnection, table: str, watched: tuple[str, tuple[str, ...], str]
+) -> None:
+    time_column, columns, where = watched
+    cols = ", ".join(columns)
+    con.execute(
+        f"""INSERT INTO metric_changes
+        SELECT '{table}', min({time_column}) FROM (
+            (SELECT {cols} FROM {table} WHERE {where} EXCEPT SELECT * FROM facts_before)
+            UNION ALL
+            (SELECT * FROM facts_before EXCEPT SELECT {cols} FROM {table} WHERE {where})
+        )"""
+    )
+    con.execute("DROP TABLE facts_before")

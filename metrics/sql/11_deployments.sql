@@ -10,24 +10,79 @@
 --        that an earlier deployment (not the previous one) already shipped, or one the compare API reports as
 --        behind the previous deployment; rollback_of is the latest earlier deployment of that commit.
 --        Team as in deployment_attempts.
-CREATE OR REPLACE TABLE deployments AS
-WITH ok AS (
+-- Incremental: rows deployed at or after $since are rebuilt (a full recompute passes the start of time); older
+--        rows cannot change, as nothing a deployment's row depends on happens after it. The previous deployment
+--        of a chain's first rebuilt row, and earlier deployments of the same commit, are read from the kept rows.
+CREATE TABLE IF NOT EXISTS deployments (
+    deployment_key          TEXT,
+    source                  TEXT,
+    repository              TEXT,
+    service                 TEXT,
+    team                    TEXT,
+    environment             TEXT,
+    sha                     TEXT,
+    started_at              TIMESTAMP,
+    deployed_at             TIMESTAMP,
+    url                     TEXT,
+    is_rollback             BOOLEAN,
+    rollback_of             TEXT,
+    previous_deployment_key TEXT,
+    rule                    TEXT,
+    actor                   TEXT,
+    reusable_workflow       TEXT
+);
+
+DELETE FROM deployments WHERE deployed_at >= $since;
+
+INSERT INTO deployments
+WITH fresh AS (
     SELECT *, finished_at AS deployed_at
     FROM deployment_attempts
-    WHERE status = 'success' AND finished_at IS NOT NULL
+    WHERE status = 'success' AND finished_at IS NOT NULL AND finished_at >= $since
 ),
-chained AS (
+kept AS (
+    -- What is left of the table: every deployment before $since.
+    SELECT deployment_key, repository, service, environment, deployed_at, sha FROM deployments
+),
+chain_tail AS (
+    -- The last kept deployment of each chain that has fresh ones: the previous deployment of its first fresh one.
     SELECT
-        ok.*,
+        repository, service, environment,
+        arg_max(deployment_key, (deployed_at, deployment_key)) AS deployment_key,
+        arg_max(sha, (deployed_at, deployment_key)) AS sha,
+        max(deployed_at) AS deployed_at
+    FROM kept
+    WHERE (repository, service, environment) IN (SELECT DISTINCT repository, service, environment FROM fresh)
+    GROUP BY repository, service, environment
+),
+-- The window sorts only the columns it needs; the wide rows join back by key.
+chain AS (
+    SELECT
+        deployment_key,
+        is_fresh,
         lag(deployment_key) OVER w AS previous_deployment_key,
         lag(sha) OVER w AS previous_sha
-    FROM ok
+    FROM (
+        SELECT deployment_key, repository, service, environment, deployed_at, sha, true AS is_fresh FROM fresh
+        UNION ALL
+        SELECT deployment_key, repository, service, environment, deployed_at, sha, false FROM chain_tail
+    )
     WINDOW w AS (PARTITION BY repository, service, environment ORDER BY deployed_at, deployment_key)
+),
+chained AS (
+    SELECT fresh.*, chain.previous_deployment_key, chain.previous_sha
+    FROM fresh
+    JOIN chain USING (deployment_key)
+),
+earlier AS (
+    SELECT deployment_key, repository, service, environment, deployed_at, sha FROM fresh
+    UNION ALL
+    SELECT * FROM kept
 ),
 redeployed AS (
     SELECT c.deployment_key, arg_max(e.deployment_key, e.deployed_at) AS rollback_of
     FROM chained c
-    JOIN ok e
+    JOIN earlier e
       ON e.repository = c.repository AND e.service = c.service AND e.environment = c.environment
      AND e.sha = c.sha
      AND (e.deployed_at < c.deployed_at OR (e.deployed_at = c.deployed_at AND e.deployment_key < c.deployment_key))
@@ -53,5 +108,5 @@ SELECT
     c.reusable_workflow
 FROM chained c
 LEFT JOIN redeployed r USING (deployment_key)
-LEFT JOIN raw_github_compares cmp
+LEFT JOIN (SELECT repository, base_sha, head_sha, status FROM raw_github_compares WHERE status = 'behind') cmp
   ON cmp.repository = c.repository AND cmp.base_sha = c.previous_sha AND cmp.head_sha = c.sha;

@@ -7,21 +7,22 @@
 --         raw_github_pull_request_commits, raw_github_pull_request_reviews with $production_branch and $bots only
 --         when the rules never ran.
 -- Rules: see docs/metrics.md, "Change lead time" and "Reverts, hotfixes and rollbacks". A warehouse on which
---        the GitHub sync never applied its rules (pulse_meta has no github_rules_applied_at) falls back to the
+--        the GitHub sync never applied its rules ($rules_ran false: pulse_meta has no github_rules_applied_at)
+--        falls back to the
 --        built-in defaults on the raw pull requests: merged into $production_branch; a bot when GitHub says so
 --        or its login is in $bots; first commit from its commit list; first review by someone else; reverts by
 --        GitHub's title, branch and body conventions; hotfixes by the `hotfix` label or a hotfix/ branch.
-CREATE OR REPLACE TABLE change_candidates AS
-WITH rules_ran AS (
-    SELECT count(*) > 0 AS yes FROM pulse_meta WHERE key = 'github_rules_applied_at'
-),
-pulls AS (
+-- Storage: a view over ingestion's table (copying three million wide rows on every recompute would only cost
+--        time); default_rule_change_candidates holds the fallback rows (empty when the rules ran).
+CREATE OR REPLACE TABLE default_rule_change_candidates AS
+WITH pulls AS (
     SELECT * FROM raw_github_pull_requests
-    WHERE NOT (SELECT yes FROM rules_ran) AND merged_at IS NOT NULL AND base_ref = $production_branch
+    WHERE NOT $rules_ran AND merged_at IS NOT NULL AND base_ref = $production_branch
 ),
 listed AS (
     SELECT repository, number, count(*) AS commits, min(authored_at) AS first_authored
     FROM raw_github_pull_request_commits
+    WHERE NOT $rules_ran
     GROUP BY repository, number
 ),
 reviewed AS (
@@ -45,39 +46,39 @@ marked AS (
             OR regexp_matches(coalesce(p.head_ref, ''), '^revert-[0-9]+-')
             OR regexp_matches(coalesce(p.body, ''), '(?i)\bReverts\s+(?:[\w.-]+/[\w.-]+)?#[0-9]+') AS reverting
     FROM pulls p
-),
-fallback AS (
-    SELECT
-        'pr:' || m.repository || ':' || m.number AS change_key,
-        m.repository,
-        m.repository AS service,
-        'pull_request' AS change_kind,
-        m.number,
-        m.merge_commit_sha AS sha,
-        m.title,
-        m.author,
-        coalesce(m.author_type, 'User') = 'Bot' OR list_contains($bots::TEXT[], lower(coalesce(m.author, ''))) AS is_bot,
-        coalesce(l.commits, 0) AS commits,
-        coalesce(l.first_authored, m.created_at) AS first_commit_at,
-        m.created_at,
-        r.first_review_at,
-        m.merged_at,
-        m.reverting AS is_revert,
-        m.reverted_number AS reverts_number,
-        reverted.merge_commit_sha AS reverts_sha,
-        list_contains(list_transform(coalesce(m.labels, []), lambda x: lower(x)), 'hotfix')
-            OR coalesce(m.head_ref, '') LIKE 'hotfix/%' OR coalesce(m.head_ref, '') LIKE 'hotfix-%' AS is_hotfix,
-        m.head_ref,
-        m.html_url
-    FROM marked m
-    LEFT JOIN listed l USING (repository, number)
-    LEFT JOIN reviewed r USING (repository, number)
-    LEFT JOIN raw_github_pull_requests reverted
-      ON reverted.repository = m.repository AND reverted.number = m.reverted_number
 )
+SELECT
+    'pr:' || m.repository || ':' || m.number AS change_key,
+    m.repository,
+    m.repository AS service,
+    'pull_request' AS change_kind,
+    m.number,
+    m.merge_commit_sha AS sha,
+    m.title,
+    m.author,
+    coalesce(m.author_type, 'User') = 'Bot' OR list_contains($bots::TEXT[], lower(coalesce(m.author, ''))) AS is_bot,
+    coalesce(l.commits, 0) AS commits,
+    coalesce(l.first_authored, m.created_at) AS first_commit_at,
+    m.created_at,
+    r.first_review_at,
+    m.merged_at,
+    m.reverting AS is_revert,
+    m.reverted_number AS reverts_number,
+    reverted.merge_commit_sha AS reverts_sha,
+    list_contains(list_transform(coalesce(m.labels, []), lambda x: lower(x)), 'hotfix')
+        OR coalesce(m.head_ref, '') LIKE 'hotfix/%' OR coalesce(m.head_ref, '') LIKE 'hotfix-%' AS is_hotfix,
+    m.head_ref,
+    m.html_url
+FROM marked m
+LEFT JOIN listed l USING (repository, number)
+LEFT JOIN reviewed r USING (repository, number)
+LEFT JOIN raw_github_pull_requests reverted
+  ON reverted.repository = m.repository AND reverted.number = m.reverted_number;
+
+CREATE OR REPLACE VIEW change_candidates AS
 SELECT change_key, repository, service, change_kind, number, sha, title, author, is_bot, commits, first_commit_at,
        created_at, first_review_at, merged_at, is_revert, reverts_number, reverts_sha, is_hotfix, head_ref, html_url
 FROM github_change_candidates
-WHERE (SELECT yes FROM rules_ran)
+WHERE EXISTS (SELECT 1 FROM pulse_meta WHERE key = 'github_rules_applied_at')
 UNION ALL
-SELECT * FROM fallback;
+SELECT * FROM default_rule_change_candidates;

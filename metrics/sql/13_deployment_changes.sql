@@ -1,5 +1,7 @@
 -- Purpose: which changes each successful production deployment shipped.
--- Grain: one row per deployment x change shipped (a change re-shipped after a rollback appears again).
+-- Grain: one row per deployment x change shipped (a change re-shipped after a rollback appears again). Keys and
+--        the columns the lead-time rules need only: the deployment's other columns are in deployments, the
+--        change's in change_candidates.
 -- Inputs: deployments, change_candidates (bots excluded), raw_github_compares,
 --         raw_github_compare_commits.
 -- Rules: a deployment ships the commits between the previous successful deployment of its service and
@@ -10,68 +12,75 @@
 --        ships the changes merged after the previous deployment started and no later than it started itself
 --        (matched_by 'merge_time'). In a monorepo a change belongs to the services whose paths it touches; one
 --        touching none belongs to the repository and ships with any of its services.
-CREATE OR REPLACE TABLE deployment_changes AS
+-- Incremental: the rows of deployments deployed at or after $since are rebuilt (a full recompute passes the start
+--        of time); what an older deployment shipped cannot change.
+CREATE TABLE IF NOT EXISTS deployment_changes (
+    deployment_key  TEXT,
+    deployed_at     TIMESTAMP,
+    change_key      TEXT,
+    change_service  TEXT,
+    change_kind     TEXT,
+    number          INTEGER,
+    matched_by      TEXT
+);
+
+DELETE FROM deployment_changes WHERE deployed_at >= $since;
+
+INSERT INTO deployment_changes
 WITH chg AS (
-    SELECT * FROM change_candidates WHERE NOT is_bot
+    SELECT change_key, repository, service, change_kind, number, sha, merged_at
+    FROM change_candidates
+    WHERE NOT is_bot
 ),
 d AS (
     SELECT
-        cur.*,
+        cur.deployment_key, cur.repository, cur.service, cur.sha, cur.deployed_at,
+        coalesce(cur.started_at, cur.deployed_at) AS started,
         prev.sha AS previous_sha,
         coalesce(prev.started_at, prev.deployed_at) AS previous_started_at
     FROM deployments cur
     LEFT JOIN deployments prev ON prev.deployment_key = cur.previous_deployment_key
+    WHERE cur.deployed_at >= $since
 ),
-compared AS (
-    SELECT d.deployment_key, c.base_sha, c.head_sha
+compared AS MATERIALIZED (
+    SELECT d.*, c.base_sha, c.head_sha
     FROM d
     JOIN raw_github_compares c
       ON c.repository = d.repository AND c.base_sha = d.previous_sha AND c.head_sha = d.sha
     WHERE c.status <> 'missing'
 ),
-exact AS (
-    SELECT deployment_key FROM compared
-    UNION
-    SELECT deployment_key FROM d WHERE d.previous_sha = d.sha
+-- Materialized on its own so that the join builds its hash table on the deployments, not on the five million
+-- commits (the planner guessed the other way round, which cost seconds and gigabytes).
+compared_commits AS MATERIALIZED (
+    SELECT cm.deployment_key, cm.repository, cm.service, cm.deployed_at, cc.sha
+    FROM compared cm
+    JOIN raw_github_compare_commits cc
+      ON cc.repository = cm.repository AND cc.base_sha = cm.base_sha AND cc.head_sha = cm.head_sha
 ),
 by_compare AS (
-    SELECT d.deployment_key, chg.change_key, chg.service AS change_service, 'compare' AS matched_by
-    FROM compared
-    JOIN d USING (deployment_key)
-    JOIN raw_github_compare_commits cc
-      ON cc.repository = d.repository AND cc.base_sha = compared.base_sha AND cc.head_sha = compared.head_sha
-    JOIN chg
-      ON chg.repository = d.repository AND chg.sha = cc.sha
-     AND (chg.service = d.service OR chg.service = chg.repository)
+    SELECT s.deployment_key, s.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
+           chg.number, 'compare' AS matched_by
+    FROM compared_commits s
+    JOIN chg ON chg.repository = s.repository AND chg.sha = s.sha
+    WHERE chg.service = s.service OR chg.service = chg.repository
+),
+-- The merge-time fallback runs only for the few deployments without a comparison: filtering first keeps the
+-- range join small.
+uncompared AS MATERIALIZED (
+    SELECT * FROM d
+    WHERE NOT coalesce(d.previous_sha = d.sha, false)
+      AND d.deployment_key NOT IN (SELECT deployment_key FROM compared)
 ),
 by_time AS (
-    SELECT d.deployment_key, chg.change_key, chg.service AS change_service, 'merge_time' AS matched_by
-    FROM d
+    SELECT u.deployment_key, u.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
+           chg.number, 'merge_time' AS matched_by
+    FROM uncompared u
     JOIN chg
-      ON chg.repository = d.repository
-     AND (chg.service = d.service OR chg.service = chg.repository)
-     AND chg.merged_at <= coalesce(d.started_at, d.deployed_at)
-     AND (d.previous_started_at IS NULL OR chg.merged_at > d.previous_started_at)
-    WHERE d.deployment_key NOT IN (SELECT deployment_key FROM exact)
-),
-shipped AS (
-    SELECT * FROM by_compare
-    UNION ALL
-    SELECT * FROM by_time
+      ON chg.repository = u.repository
+     AND (chg.service = u.service OR chg.service = chg.repository)
+     AND chg.merged_at <= u.started
+     AND (u.previous_started_at IS NULL OR chg.merged_at > u.previous_started_at)
 )
-SELECT
-    s.deployment_key,
-    d.repository,
-    d.service,
-    d.team,
-    d.environment,
-    d.deployed_at,
-    s.change_key,
-    s.change_service,
-    chg.change_kind,
-    chg.number,
-    chg.sha,
-    s.matched_by
-FROM shipped s
-JOIN d USING (deployment_key)
-JOIN chg ON chg.change_key = s.change_key AND chg.service = s.change_service;
+SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_compare
+UNION ALL
+SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_time;

@@ -14,21 +14,66 @@
 --        time). Reverts (GitHub's `Revert "..."` title, a `revert-<N>-` branch, a `Reverts owner/repo#N` body,
 --        git's "This reverts commit") and hotfixes (github.hotfix_labels / github.hotfix_branches) are marked.
 --        Changes not deployed yet keep NULL deployment columns and do not count in lead time.
-CREATE OR REPLACE TABLE changes AS
+-- Incremental: rebuilt are the changes merged at or after $since, the ones not deployed yet, and the ones first
+--        deployed at or after $since (a full recompute passes the start of time). A change first deployed before
+--        $since keeps its row: its candidate row and its first deployment are older than anything new.
+CREATE TABLE IF NOT EXISTS changes (
+    repository              TEXT,
+    service                 TEXT,
+    team                    TEXT,
+    number                  INTEGER,
+    sha                     TEXT,
+    title                   TEXT,
+    author                  TEXT,
+    commits                 BIGINT,
+    first_commit_at         TIMESTAMP,
+    created_at              TIMESTAMP,
+    first_review_at         TIMESTAMP,
+    merged_at               TIMESTAMP,
+    deployment_key          TEXT,
+    deployed_at             TIMESTAMP,
+    lead_time_hours         DOUBLE,
+    coding_hours            DOUBLE,
+    pickup_hours            DOUBLE,
+    review_hours            DOUBLE,
+    merge_to_deploy_hours   DOUBLE,
+    is_revert               BOOLEAN,
+    reverts_number          INTEGER,
+    reverts_sha             TEXT,
+    is_hotfix               BOOLEAN,
+    change_kind             TEXT,
+    change_key              TEXT,
+    merge_commit_sha        TEXT,
+    head_ref                TEXT,
+    html_url                TEXT
+);
+
+CREATE OR REPLACE TEMP TABLE changes_rebuilt AS
+SELECT change_key, service FROM changes
+WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
+
+DELETE FROM changes WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
+
+INSERT INTO changes
 WITH chg AS (
     SELECT
         * REPLACE (CASE WHEN first_review_at <= merged_at THEN first_review_at END AS first_review_at)
-    FROM change_candidates
+    FROM change_candidates c
     WHERE NOT is_bot
+      AND (coalesce(merged_at >= $since, true)
+           OR EXISTS (SELECT 1 FROM changes_rebuilt r WHERE r.change_key = c.change_key AND r.service = c.service))
 ),
+-- An aggregate rather than a window: no sort of five million rows is needed to find each change's first.
 first_deployment AS (
     SELECT
         change_key,
         change_service,
-        deployment_key,
-        deployed_at,
-        row_number() OVER (PARTITION BY change_key, change_service ORDER BY deployed_at, deployment_key) AS rn
+        arg_min(deployment_key, (deployed_at, deployment_key)) AS deployment_key,
+        min(deployed_at) AS deployed_at
     FROM deployment_changes
+    -- Everything that ships a rebuilt change was deployed at or after $since.
+    WHERE deployed_at >= $since
+    GROUP BY change_key, change_service
 )
 SELECT
     c.repository,
@@ -60,6 +105,8 @@ SELECT
     c.head_ref,
     c.html_url
 FROM chg c
-LEFT JOIN first_deployment f ON f.change_key = c.change_key AND f.change_service = c.service AND f.rn = 1
+LEFT JOIN first_deployment f ON f.change_key = c.change_key AND f.change_service = c.service
 LEFT JOIN team_ownership by_service ON by_service.kind = 'repository' AND by_service.key = c.service
 LEFT JOIN team_ownership by_repository ON by_repository.kind = 'repository' AND by_repository.key = c.repository;
+
+DROP TABLE changes_rebuilt;

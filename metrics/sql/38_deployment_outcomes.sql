@@ -22,7 +22,28 @@
 --        fixes_deployment_keys lists the failed deployments it fixed, where known.
 --        Columns GitHub ingestion adds later (is_rollback, previous_deployment_key, is_revert, reverts_number,
 --        reverts_sha, is_hotfix) read as NULL until they exist, so their rules then find nothing.
-CREATE OR REPLACE TABLE deployment_outcomes AS
+-- Incremental: rebuilt are the deployments deployed at or after $since and every deployment that had or has a
+--        signal (failed, rework or a fix); every other deployment keeps its row (not failed, not rework). The
+--        signals are few, so they are always worked out over all rows (a full recompute passes the start of time).
+CREATE TABLE IF NOT EXISTS deployment_outcomes (
+    deployment_key          TEXT,
+    repository              TEXT,
+    service                 TEXT,
+    team                    TEXT,
+    environment             TEXT,
+    deployed_at             TIMESTAMP,
+    failed                  BOOLEAN,
+    failure_reasons         TEXT[],
+    incidents               BIGINT,
+    first_incident_at       TIMESTAMP,
+    recovered_at            TIMESTAMP,
+    recovery_hours          DOUBLE,
+    is_rework               BOOLEAN,
+    rework_reason           TEXT,
+    fixes_deployment_keys   TEXT[]
+);
+
+CREATE OR REPLACE TEMP TABLE deployment_outcomes_rebuilt AS
 WITH dep AS (
     SELECT * FROM deployments
     UNION ALL BY NAME
@@ -50,6 +71,7 @@ rolled_back_from AS (
     ASOF LEFT JOIN (
         SELECT service, environment, deployed_at, max(deployment_key) AS deployment_key
         FROM dep
+        WHERE service IN (SELECT service FROM rollbacks)
         GROUP BY service, environment, deployed_at
     ) p
       ON p.service = r.service AND p.environment = r.environment AND r.deployed_at > p.deployed_at
@@ -64,18 +86,25 @@ incident_signals AS (
     FROM incidents i
     WHERE i.deployment_key IS NOT NULL
 ),
-reverts AS (
+reverts AS MATERIALIZED (
     SELECT * FROM chg WHERE coalesce(is_revert, false)
+),
+-- Only the changes of repositories that have a revert can be reverted: filtering first keeps the prefix joins
+-- below from hashing every change.
+revertible AS MATERIALIZED (
+    SELECT repository, number, sha, merge_commit_sha, deployment_key, is_revert
+    FROM chg
+    WHERE repository IN (SELECT repository FROM reverts)
 ),
 revert_targets AS (
     -- What each revert names: a change of the same repository, by number or by (a prefix of) its commit.
     SELECT r.deployment_key AS revert_key, r.deployed_at AS reverted_at, t.deployment_key, t.is_revert
     FROM reverts r
-    JOIN chg t ON t.repository = r.repository AND t.number = r.reverts_number
+    JOIN revertible t ON t.repository = r.repository AND t.number = r.reverts_number
     UNION ALL
     SELECT r.deployment_key, r.deployed_at, t.deployment_key, t.is_revert
     FROM reverts r
-    JOIN chg t
+    JOIN revertible t
       ON t.repository = r.repository
      AND left(lower(t.sha), 7) = left(lower(r.reverts_sha), 7)
      AND starts_with(lower(t.sha), lower(r.reverts_sha))
@@ -83,7 +112,7 @@ revert_targets AS (
     UNION ALL
     SELECT r.deployment_key, r.deployed_at, t.deployment_key, t.is_revert
     FROM reverts r
-    JOIN chg t
+    JOIN revertible t
       ON t.repository = r.repository
      AND left(lower(t.merge_commit_sha), 7) = left(lower(r.reverts_sha), 7)
      AND starts_with(lower(t.merge_commit_sha), lower(r.reverts_sha))
@@ -126,7 +155,10 @@ hotfix_live AS (
         WHERE NOT EXISTS (SELECT 1 FROM hotfix_of_incident x WHERE x.repository = h.repository AND x.number = h.number)
     ) h
     ASOF JOIN (
-        SELECT service, deployed_at, max(deployment_key) AS deployment_key FROM dep GROUP BY service, deployed_at
+        SELECT service, deployed_at, max(deployment_key) AS deployment_key
+        FROM dep
+        WHERE service IN (SELECT coalesce(service, repository) FROM hotfixes)
+        GROUP BY service, deployed_at
     ) d
       ON d.service = coalesce(h.service, h.repository) AND h.opened_at >= d.deployed_at
     WHERE (CAST($window_hours AS BIGINT) = 0 OR d.deployed_at >= h.opened_at - to_hours(CAST($window_hours AS BIGINT)))
@@ -220,4 +252,17 @@ SELECT
 FROM dep d
 LEFT JOIN failure f USING (deployment_key)
 LEFT JOIN first_incident fi USING (deployment_key)
-LEFT JOIN rework r USING (deployment_key);
+LEFT JOIN rework r USING (deployment_key)
+WHERE d.deployed_at >= $since
+   OR f.deployment_key IS NOT NULL
+   OR r.deployment_key IS NOT NULL
+   OR d.deployment_key IN (
+        SELECT deployment_key FROM deployment_outcomes
+        WHERE failed OR is_rework OR len(fixes_deployment_keys) > 0
+   );
+
+DELETE FROM deployment_outcomes WHERE deployment_key IN (SELECT deployment_key FROM deployment_outcomes_rebuilt);
+
+INSERT INTO deployment_outcomes SELECT * FROM deployment_outcomes_rebuilt;
+
+DROP TABLE deployment_outcomes_rebuilt;

@@ -12,7 +12,24 @@
 --           file was first seen to (a file whose history the source does not know counts for every run).
 --        Anything else did not. `service` is the catalog service of the deployment (its DORA service when none).
 --        Columns that ingestion may not provide are read through the row's JSON, so a missing one is NULL.
-CREATE OR REPLACE TABLE deployment_platform AS
+-- Incremental: the deployments deployed at or after $since are rebuilt (a full recompute passes the start of
+--        time); the catalog and settings that decide older rows are part of the recompute's fingerprint, so a change
+--        to them rebuilds everything.
+CREATE TABLE IF NOT EXISTS deployment_platform (
+    deployment_key  TEXT,
+    source          TEXT,
+    repository      TEXT,
+    dora_service    TEXT,
+    service         TEXT,
+    team            TEXT,
+    deployed_at     TIMESTAMP,
+    via_platform    BOOLEAN,
+    decided_by      TEXT
+);
+
+DELETE FROM deployment_platform WHERE deployed_at >= $since;
+
+INSERT INTO deployment_platform
 WITH settings AS (
     SELECT
         max(value) FILTER (WHERE key = 'deployments_column') AS deployments_column,
@@ -32,13 +49,17 @@ deploy_files AS (
     WHERE is_deploy
     GROUP BY repository, workflow_path
 ),
+-- Each row is turned into JSON once (the optional columns are read from it), not once per column read.
+deps AS (
+    SELECT d.*, to_json(d) AS row_json FROM deployments d WHERE d.deployed_at >= $since
+),
 runs AS (
-    SELECT
-        repository,
-        run_id,
-        workflow_path,
-        from_json(json_extract(to_json(r), '$.referenced_workflows'), '["VARCHAR"]') AS referenced
-    FROM raw_github_workflow_runs r
+    SELECT repository, run_id, workflow_path, referenced_workflows AS referenced
+    FROM raw_github_workflow_runs
+    WHERE (repository, run_id) IN (
+        SELECT repository, TRY_CAST(split_part(deployment_key, ':', 3) AS BIGINT)
+        FROM deps WHERE source = 'workflow_run'
+    )
 ),
 service_of AS (
     SELECT dora_service, min(service) AS service FROM catalog_services GROUP BY dora_service
@@ -55,16 +76,16 @@ evidence AS (
         d.deployed_at,
         s.deployments_column,
         CASE WHEN s.deployments_column IS NOT NULL
-             THEN TRY_CAST(json_extract_string(to_json(d), '$.' || s.deployments_column) AS BOOLEAN) END
+             THEN TRY_CAST(json_extract_string(d.row_json, '$.' || s.deployments_column) AS BOOLEAN) END
             AS column_says,
         -- A run's own list of called workflows; else the one ingestion kept on the deployment.
-        coalesce(r.referenced, CASE WHEN json_extract_string(to_json(d), '$.reusable_workflow') IS NOT NULL
-                                    THEN [json_extract_string(to_json(d), '$.reusable_workflow')] END) AS called,
+        coalesce(r.referenced, CASE WHEN json_extract_string(d.row_json, '$.reusable_workflow') IS NOT NULL
+                                    THEN [json_extract_string(d.row_json, '$.reusable_workflow')] END) AS called,
         s.platform_prefix,
         s.deploy_workflows,
         CASE WHEN f.repository IS NOT NULL
              THEN f.since IS NULL OR coalesce(d.started_at, d.deployed_at) >= f.since END AS file_says
-    FROM deployments d
+    FROM deps d
     CROSS JOIN settings s
     -- Workflow-run deployment keys are workflow_run:<repository>:<run id>[:<service>].
     LEFT JOIN runs r

@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from metrics.runner import MetricParams, sql_files
-from pulse.warehouse import ensure_schema, run_sql_file
+from metrics.runner import MetricParams, run_metric_file, sql_files
+from pulse.warehouse import ensure_schema
 
 LOADED_AT = datetime(2026, 11, 25, 12, 0)
 PARAMS = MetricParams(
@@ -59,7 +59,7 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None
 def run_adoption_sql(con: duckdb.DuckDBPyConnection, params: MetricParams = PARAMS) -> None:
     for path in sql_files():
         if path.name.startswith("8"):
-            run_sql_file(con, path, params.bound())
+            run_metric_file(con, path, params.bound())
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, values: list | None = None) -> list[dict]:

@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from github_builders import RepoBuilder, new_data
 
-from metrics.runner import SQL_DIR
+from metrics.runner import SQL_DIR, run_metric_file
 from pipelines.defs.github.client import GitHubApi
 from pipelines.defs.github.sync import Report, sync_all
 from pulse.config import PulseConfig, parse_config
-from pulse.warehouse import connect, ensure_schema, run_sql_file, utc_now
+from pulse.warehouse import connect, ensure_schema, utc_now
 from sandbox.github_api import GitHubData, GitHubStandIn
 
 # The tables this SQL builds, in order (the rest of metrics/sql is other metrics).
@@ -74,7 +74,7 @@ class Harness:
     def compute(self) -> None:
         params = {"production_branch": "main", "bots": ["dependabot[bot]", "renovate[bot]"]}
         for name in GITHUB_SQL:
-            run_sql_file(self.con, SQL_DIR / name, params)
+            run_metric_file(self.con, SQL_DIR / name, params)
 
     def rows(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, params).fetchall() if params is not None else self.con.execute(sql).fetchall()

@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-from metrics.runner import SQL_DIR
-from pulse.warehouse import ensure_schema, run_sql_file
+from metrics.runner import SQL_DIR, run_metric_file
+from pulse.warehouse import ensure_schema
 
 FETCHED = datetime(2026, 11, 25)
 
@@ -210,7 +210,7 @@ class World:
     # -- running and reading -------------------------------------------------------------------------------
     def compute(self, window_hours: int = 24) -> World:
         for path in incident_sql_files():
-            run_sql_file(self.con, path, {"window_hours": window_hours})
+            run_metric_file(self.con, path, {"window_hours": window_hours})
         return self
 
     def rows(self, table: str, key: str) -> dict[Any, dict[str, Any]]:
