@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help=f"configuration file (default: ${CONFIG_ENV} or ./pulse.yaml)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="materialize every asset once: ingest, compute metrics, publish")
+    rn = sub.add_parser("run", help="materialize every asset once: ingest, compute metrics, publish")
+    rn.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild every metric row (by default only what the newly fetched rows changed is rebuilt)",
+    )
 
     m = sub.add_parser("metrics", help="print published metrics per team and week")
     m.add_argument("--team", help="one team only")
@@ -64,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(ui=not args.no_ui, reload=args.reload)
         cfg = load_config(args.config)
         if args.command == "run":
-            return _run(cfg)
+            return _run(cfg, full=args.full)
         if args.command == "metrics":
             return _metrics(cfg, args.team, args.weeks, args.format)
         if args.command == "explain":
@@ -86,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _run(cfg: PulseConfig) -> int:
+def _run(cfg: PulseConfig, *, full: bool = False) -> int:
     from pipelines.run import materialize_all
 
-    ok = materialize_all(cfg)
+    ok = materialize_all(cfg, full_recompute=full)
     return 0 if ok else 1
 
 

@@ -16,7 +16,9 @@ import duckdb
 import requests
 from github import GithubException
 
+from metrics.incremental import GITHUB_RULES_KEY
 from pipelines.defs.github import detect, store
+from pipelines.defs.github import rules as rl
 from pipelines.defs.github.client import GitHubApi, GitHubApiError, RateLimitStop, describe_error
 from pipelines.defs.github.fetch import (
     compare_commits,
@@ -272,8 +274,9 @@ def derive(
         )
     changes = detect.detect_changes(cfg.github, raw)
     store.replace_table(con, "github_change_candidates", changes, ChangeCandidateRow)
-    # Tells the metric SQL that these tables, not its built-in defaults over the raw tables, hold the rules' result.
-    set_meta(con, {RULES_APPLIED_KEY: now.isoformat()})
+    # Tells the metric SQL that these tables, not its built-in defaults over the raw tables, hold the rules' result;
+    # the rules' fingerprint tells the metric recompute when old rows may have changed with them.
+    set_meta(con, {RULES_APPLIED_KEY: now.isoformat(), GITHUB_RULES_KEY: rl.rules_hash(cfg.github)})
     statuses = Counter(a.status for a in attempts)
     report.counts.update(
         {

@@ -37,6 +37,13 @@ def metric_params(cfg: PulseConfig) -> MetricParams:
     )
 
 
+class MetricRunConfig(dg.Config):
+    """How much to rebuild; the default rebuilds only what raw rows fetched since the last computation changed
+    (everything when the metric SQL, its settings, ownership, the catalog or the detection rules changed)."""
+
+    full: bool = False
+
+
 @dg.multi_asset(
     group_name="metrics",
     specs=[
@@ -44,12 +51,14 @@ def metric_params(cfg: PulseConfig) -> MetricParams:
         for name in METRIC_TABLES
     ],
 )
-def metric_tables(context: dg.AssetExecutionContext, settings: PulseSettings, duckdb: DuckDBResource):
-    """Rebuild every derived table in one pass (each SQL file reads the ones before it)."""
+def metric_tables(
+    context: dg.AssetExecutionContext, config: MetricRunConfig, settings: PulseSettings, duckdb: DuckDBResource
+):
+    """Bring every derived table up to date in one pass (each SQL file reads the ones before it)."""
     cfg = settings.load()
     params = metric_params(cfg)
     with duckdb.get_connection() as con:
         ensure_schema(con)
-        counts = compute_metrics(con, params, log=context.log.info)
+        counts = compute_metrics(con, params, log=context.log.info, full=config.full)
     for name in METRIC_TABLES:
         yield dg.MaterializeResult(asset_key=name, metadata={"rows": counts.get(name, 0)})
