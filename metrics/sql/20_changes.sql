@@ -55,13 +55,20 @@ WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
 DELETE FROM changes WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
 
 INSERT INTO changes
-WITH chg AS (
+WITH rebuilt AS (
+    SELECT * FROM change_candidates c
+    WHERE coalesce(merged_at >= $since, true)
+    UNION ALL
+    -- Older changes whose row was dropped above (not deployed yet, or first deployed at or after $since).
+    SELECT c.* FROM change_candidates c
+    SEMI JOIN changes_rebuilt r ON r.change_key = c.change_key AND r.service = c.service
+    WHERE NOT coalesce(merged_at >= $since, true)
+),
+chg AS (
     SELECT
         * REPLACE (CASE WHEN first_review_at <= merged_at THEN first_review_at END AS first_review_at)
-    FROM change_candidates c
+    FROM rebuilt
     WHERE NOT is_bot
-      AND (coalesce(merged_at >= $since, true)
-           OR EXISTS (SELECT 1 FROM changes_rebuilt r WHERE r.change_key = c.change_key AND r.service = c.service))
 ),
 -- An aggregate rather than a window: no sort of five million rows is needed to find each change's first.
 first_deployment AS (

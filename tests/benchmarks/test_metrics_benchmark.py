@@ -119,5 +119,6 @@ def test_benchmark_command_runs_and_reports(tmp_path, capsys):
     assert main(["--scale", "0.001", "--workdir", str(tmp_path), "--timeout", "120"]) == 0
     out = capsys.readouterr().out
     assert "CHECK pandas vs SQL: same weekly figures" in out
-    assert "full recompute (DuckDB SQL)" in out and "one-week update (DuckDB SQL)" in out
+    assert "full recompute (DuckDB SQL)" in out and "one-week update (incremental)" in out
+    assert "CHECK incremental update vs full recompute: every metric table has the same rows" in out
     assert "pandas ÷ DuckDB" in out
