@@ -127,6 +127,9 @@ def run_metric_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[
         params = {**params, "rules_ran": rules_ran(con)}
     if "since" not in params:
         params = {**params, "since": START_OF_TIME}
+    if "period_since" not in params:
+        params = {**params, "period_since": params["since"]}
+    params = {**params, "start_of_time": START_OF_TIME}
     if params["since"] == START_OF_TIME and _is_incremental(path):
         # A full rebuild starts from an empty table of the current shape.
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -180,6 +183,8 @@ def compute_metrics(
         watched = FACT_SOURCES.get(table) if not plan.full and _table_exists(con, table) else None
         if watched:
             _snapshot_facts(con, table, watched)
+        if not plan.full:
+            bound["period_since"] = _period_since(con, since)
         run_metric_file(con, path, bound)
         if watched:
             _record_changed_facts(con, table, watched)
@@ -188,6 +193,13 @@ def compute_metrics(
             log(f"{table}: {counts[table]} rows ({time.perf_counter() - started:.2f}s)")
     save_state(con, plan)
     return counts
+
+
+def _period_since(con: duckdb.DuckDBPyConnection, since: datetime) -> datetime:
+    """The earliest time of a metric fact that changed: rows rebuilt from ``since`` on, and older rows found
+    changed by comparison (see FACT_SOURCES)."""
+    rows = con.execute("SELECT min(occurred_at) FROM metric_changes").fetchall()
+    return min(since, rows[0][0]) if rows[0][0] is not None else since
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
