@@ -72,7 +72,10 @@ def build_definitions(cfg: PulseConfig, path: str) -> dg.Definitions:
         sensors=[survey_exports_sensor],
         resources={
             "settings": PulseSettings(config_path=path),
-            "duckdb": DuckDBResource(database=str(cfg.warehouse.path)),
+            "duckdb": DuckDBResource(
+                database=str(cfg.warehouse.path),
+                connection_config={"memory_limit": cfg.warehouse.memory_limit} if cfg.warehouse.memory_limit else {},
+            ),
         },
     )
 

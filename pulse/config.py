@@ -290,6 +290,9 @@ class SurveyConfig:
 class WarehouseConfig:
     path: Path = Path("data/pulse.duckdb")
     serving_path: Path = Path("data/pulse_serving.duckdb")
+    # DuckDB's memory_limit for the pipeline (e.g. "2GB"); None keeps DuckDB's default, 80% of the machine's RAM.
+    # Past the limit DuckDB spills to disk rather than failing.
+    memory_limit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,7 @@ class ReportConfig:
 
 
 BENCHMARK_YEARS = (2023, 2024)
+MEMORY_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -613,9 +617,13 @@ def parse_config(data: Any, *, source: str = "pulse.yaml", base_dir: Path | None
     surveys = _parse_surveys(top.child("surveys"), base, teams)
 
     wh = top.child("warehouse")
+    memory_limit = wh.raw("memory_limit")
+    if memory_limit is not None and not (isinstance(memory_limit, str) and MEMORY_SIZE.fullmatch(memory_limit.strip())):
+        wh.fail("warehouse.memory_limit", f"must be a size such as 1500MB or 2GB, got {memory_limit!r}")
     warehouse = WarehouseConfig(
         path=wh.path("path", WarehouseConfig.path, base),  # type: ignore[arg-type]
         serving_path=wh.path("serving_path", WarehouseConfig.serving_path, base),  # type: ignore[arg-type]
+        memory_limit=memory_limit.strip() if isinstance(memory_limit, str) else None,
     )
     if warehouse.path == warehouse.serving_path:
         wh.fail("warehouse.serving_path", "must differ from warehouse.path (the dashboard reads a published copy)")

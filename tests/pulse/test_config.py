@@ -19,6 +19,11 @@ def test_minimal_config_uses_documented_defaults(tmp_path: Path) -> None:
     assert cfg.warehouse.path == tmp_path / "data/pulse.duckdb"
     assert cfg.report.schedule == "0 8 * * 1"
     assert cfg.timezone == "UTC"
+    assert cfg.warehouse.memory_limit is None
+    assert (
+        parse_config({**MINIMAL, "warehouse": {"memory_limit": "2GB"}}, base_dir=tmp_path).warehouse.memory_limit
+        == "2GB"
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,6 +51,7 @@ def test_minimal_config_uses_documented_defaults(tmp_path: Path) -> None:
             "warehouse.serving_path",
             "must differ",
         ),
+        ({**MINIMAL, "warehouse": {"memory_limit": "lots"}}, "warehouse.memory_limit", "1500MB"),
     ],
 )
 def test_errors_name_the_key(data: dict, key: str, words: str, tmp_path: Path) -> None:
