@@ -11,8 +11,8 @@ Run: ``.venv/bin/python benchmarks/metrics_recompute.py [--scale 1.0]``
    full recompute of the same data does.
 5. Prints the figures against the targets of issue 5 and exits 0 whether or not they are met.
 
-Each measured step runs in its own subprocess; its peak memory is that process's peak resident set size
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``: Python, DuckDB and pandas together). A step that runs past
+Each measured step runs in its own subprocess; its peak memory is that process's peak resident set size (Linux's
+VmHWM: Python, DuckDB and pandas together). A step that runs past
 ``--timeout`` is stopped and reported as not finished. DuckDB's ``memory_limit`` and ``max_temp_directory_size``
 are set for the measured runs (``--memory-limit``, ``--temp-limit``) so that a runaway query cannot take a shared
 machine's memory or disk; ``--memory-limit default`` keeps DuckDB's own default (80% of RAM).
@@ -84,8 +84,20 @@ class Measured:
 
 
 def _peak_mib() -> float:
-    # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory, MiB.
+
+    Linux's VmHWM belongs to the process image, so it starts afresh in a worker; ru_maxrss would not: Linux carries
+    it over from the parent at fork, so every worker would report at least the parent's size when it was started.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    # Elsewhere: ru_maxrss (KiB on Linux, bytes on macOS), which may include the parent's size.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _limit_duckdb(con: duckdb.DuckDBPyConnection, memory_limit: str, temp_limit: str) -> None:

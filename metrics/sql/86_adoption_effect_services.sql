@@ -60,10 +60,17 @@ windows AS (
     FROM adopters a
     CROSS JOIN bounds b
 ),
+included AS (
+    SELECT * FROM windows WHERE excluded_because IS NULL
+),
 service_of AS (
     SELECT dora_service, min(service) AS service FROM catalog_services GROUP BY dora_service
 ),
-facts AS (
+-- Only the weeks some comparison reads: no facts at all are read when nobody adopted.
+fact_span AS (
+    SELECT CAST(min(before_start) AS TIMESTAMP) AS lo, CAST(max(after_end) AS TIMESTAMP) AS hi FROM included
+),
+facts_all AS (
     SELECT coalesce(m.service, d.service) AS service, d.deployed_at AS occurred_at, 'deployment' AS kind,
            NULL::DOUBLE AS hours, f.deployment_key IS NOT NULL AS failed
     FROM deployments d
@@ -80,6 +87,10 @@ facts AS (
     LEFT JOIN service_of m ON m.dora_service = f.service
     WHERE f.recovery_hours IS NOT NULL
 ),
+facts AS (
+    SELECT * FROM facts_all
+    WHERE occurred_at >= (SELECT lo FROM fact_span) AND occurred_at < (SELECT hi FROM fact_span)
+),
 -- Weekly sums and value lists first, so each window reads a few weekly rows rather than every fact.
 weekly AS (
     SELECT
@@ -91,9 +102,6 @@ weekly AS (
         list(hours) FILTER (WHERE kind = 'recovery') AS recovery_hours
     FROM facts
     GROUP BY ALL
-),
-included AS (
-    SELECT * FROM windows WHERE excluded_because IS NULL
 ),
 members AS (
     SELECT i.service AS adopter, i.service AS member, 'adopter' AS role, i.before_start, i.adoption_week,
