@@ -259,35 +259,31 @@ change_q AS (
         WINDOW w AS (PARTITION BY sid ORDER BY ord ROWS BETWEEN pos - lo - 1 PRECEDING AND pos - hi PRECEDING)
     ) WHERE pidx IS NOT NULL
 ),
--- The same for recovery times of failed deployments (rows without a recovery are NULL and skipped).
-failure_q AS (
-    SELECT sid, pidx, recovery_q FROM (
-        SELECT sid, pidx, quantile_cont(v1, [0.5, 0.75, 0.9]) OVER w AS recovery_q
+-- The same for recovery times of failed deployments (kind 3; rows without a recovery are NULL and skipped) and
+-- incident restore times (kind 4), each kind its own partition.
+duration_q AS (
+    SELECT sid, kind, pidx, q FROM (
+        SELECT sid, kind, pidx, quantile_cont(v1, [0.5, 0.75, 0.9]) OVER w AS q
         FROM (
-            SELECT sid, NULL::INTEGER AS pidx, di AS ord, v1, 0 AS lo, 0 AS hi, 1 AS pos
-            FROM scoped WHERE kind = 3 AND sid IS NOT NULL
+            SELECT sid, kind, NULL::INTEGER AS pidx, di AS ord, v1, 0 AS lo, 0 AS hi, 1 AS pos
+            FROM scoped WHERE kind IN (3, 4) AND sid IS NOT NULL
             UNION ALL
-            SELECT sid, pidx, b.span + pidx, NULL, failures_lo, failures_hi,
+            SELECT sid, 3, pidx, b.span + pidx, NULL, failures_lo, failures_hi,
                    failures_n + row_number() OVER (PARTITION BY sid ORDER BY pidx)
             FROM grid CROSS JOIN bounds b WHERE failures_hi > failures_lo
-        )
-        WINDOW w AS (PARTITION BY sid ORDER BY ord ROWS BETWEEN pos - lo - 1 PRECEDING AND pos - hi PRECEDING)
-    ) WHERE pidx IS NOT NULL
-),
--- The same for incident restore times.
-incident_q AS (
-    SELECT sid, pidx, restore_median_hours FROM (
-        SELECT sid, pidx, quantile_cont(v1, 0.5) OVER w AS restore_median_hours
-        FROM (
-            SELECT sid, NULL::INTEGER AS pidx, di AS ord, v1, 0 AS lo, 0 AS hi, 1 AS pos
-            FROM scoped WHERE kind = 4 AND sid IS NOT NULL
             UNION ALL
-            SELECT sid, pidx, b.span + pidx, NULL, incidents_lo, incidents_hi,
+            SELECT sid, 4, pidx, b.span + pidx, NULL, incidents_lo, incidents_hi,
                    incidents_n + row_number() OVER (PARTITION BY sid ORDER BY pidx)
             FROM grid CROSS JOIN bounds b WHERE incidents_hi > incidents_lo
         )
-        WINDOW w AS (PARTITION BY sid ORDER BY ord ROWS BETWEEN pos - lo - 1 PRECEDING AND pos - hi PRECEDING)
+        WINDOW w AS (PARTITION BY sid, kind ORDER BY ord ROWS BETWEEN pos - lo - 1 PRECEDING AND pos - hi PRECEDING)
     ) WHERE pidx IS NOT NULL
+),
+failure_q AS (
+    SELECT sid, pidx, q AS recovery_q FROM duration_q WHERE kind = 3
+),
+incident_q AS (
+    SELECT sid, pidx, q[1] AS restore_median_hours FROM duration_q WHERE kind = 4
 ),
 -- Every scope's row for every rebuilt period, and a scope seen for the first time also gets its rows for the kept
 -- periods (it has no facts there: they are all before anything that changed).
