@@ -13,15 +13,21 @@
 --        the fix. fix_kind: 'names_incident', 'rollback', 'revert' or 'hotfix' (in that precedence for one deployment).
 --        Columns that GitHub ingestion adds later (is_rollback, is_revert, is_hotfix) read as NULL until they exist.
 CREATE OR REPLACE TABLE incident_fixes AS
-WITH dep AS (
-    SELECT * FROM deployments
-    UNION ALL BY NAME
-    SELECT NULL::BOOLEAN AS is_rollback WHERE false
+WITH
+-- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
+dep AS (
+    SELECT deployment_key, repository, service, deployed_at, is_rollback FROM (
+        SELECT * FROM deployments
+        UNION ALL BY NAME
+        SELECT NULL::BOOLEAN AS is_rollback WHERE false
+    )
 ),
 chg AS (
-    SELECT * FROM changes
-    UNION ALL BY NAME
-    SELECT NULL::BOOLEAN AS is_revert, NULL::BOOLEAN AS is_hotfix WHERE false
+    SELECT repository, number, title, deployment_key, deployed_at, created_at, merged_at, is_revert, is_hotfix FROM (
+        SELECT * FROM changes
+        UNION ALL BY NAME
+        SELECT NULL::BOOLEAN AS is_revert, NULL::BOOLEAN AS is_hotfix WHERE false
+    )
 ),
 issue_repositories AS (
     SELECT DISTINCT repository FROM incident_reports WHERE source = 'github_issue'
@@ -59,7 +65,8 @@ naming AS (
         -- Bare PagerDuty ids are looked for in titles only: bodies are full of upper-case words.
         SELECT deployment_key, unnest(pulse_ref_ids(title)) AS token
         FROM change_text
-        WHERE regexp_matches(title, '[A-Z0-9]{7}')
+        -- A superset of what pulse_ref_ids keeps (7 to 20 upper-case letters and digits, at least one letter).
+        WHERE regexp_matches(title, '[A-Z0-9]{7}') AND regexp_matches(title, '\b[A-Z0-9]*[A-Z][A-Z0-9]*\b')
     ) t
     JOIN incident_reports r ON r.source = 'pagerduty' AND r.incident_id = t.token
     UNION

@@ -21,21 +21,29 @@
 --        last_deployment_key / hours_after_last_deployment show the nearest earlier deployment whatever the window.
 --        restore_hours = resolved_at - created_at (classic time to restore, kept apart from recovery time).
 CREATE OR REPLACE TABLE incidents AS
-WITH dep AS (
-    SELECT * FROM deployments
-    UNION ALL BY NAME
-    SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
-    WHERE false
+WITH
+-- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
+dep AS (
+    SELECT deployment_key, repository, service, deployed_at, sha, url, rollback_of FROM (
+        SELECT * FROM deployments
+        UNION ALL BY NAME
+        SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
+        WHERE false
+    )
 ),
 chg AS (
-    SELECT * FROM changes
-    UNION ALL BY NAME
-    SELECT
-        NULL::TEXT AS sha,
-        NULL::BOOLEAN AS is_revert,
-        NULL::BIGINT AS reverts_number,
-        NULL::TEXT AS reverts_sha
-    WHERE false
+    SELECT repository, number, sha, merge_commit_sha, title, deployment_key, created_at, merged_at, is_revert,
+           reverts_number, reverts_sha
+    FROM (
+        SELECT * FROM changes
+        UNION ALL BY NAME
+        SELECT
+            NULL::TEXT AS sha,
+            NULL::BOOLEAN AS is_revert,
+            NULL::BIGINT AS reverts_number,
+            NULL::TEXT AS reverts_sha
+        WHERE false
+    )
 ),
 used_keys AS (
     SELECT DISTINCT match_key FROM incident_reports WHERE match_key IS NOT NULL
