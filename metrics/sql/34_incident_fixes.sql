@@ -15,14 +15,14 @@
 CREATE OR REPLACE TABLE incident_fixes AS
 WITH
 -- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
-dep AS (
+dep AS NOT MATERIALIZED (
     SELECT deployment_key, repository, service, deployed_at, is_rollback FROM (
         SELECT * FROM deployments
         UNION ALL BY NAME
         SELECT NULL::BOOLEAN AS is_rollback WHERE false
     )
 ),
-chg AS (
+chg AS NOT MATERIALIZED (
     SELECT repository, number, title, deployment_key, deployed_at, created_at, merged_at, is_revert, is_hotfix FROM (
         SELECT * FROM changes
         UNION ALL BY NAME

@@ -23,7 +23,7 @@
 CREATE OR REPLACE TABLE incidents AS
 WITH
 -- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
-dep AS (
+dep AS NOT MATERIALIZED (
     SELECT deployment_key, repository, service, deployed_at, sha, url, rollback_of FROM (
         SELECT * FROM deployments
         UNION ALL BY NAME
@@ -31,7 +31,7 @@ dep AS (
         WHERE false
     )
 ),
-chg AS (
+chg AS NOT MATERIALIZED (
     SELECT repository, number, sha, merge_commit_sha, title, deployment_key, created_at, merged_at, is_revert,
            reverts_number, reverts_sha
     FROM (

@@ -44,22 +44,31 @@ CREATE TABLE IF NOT EXISTS deployment_outcomes (
 );
 
 CREATE OR REPLACE TEMP TABLE deployment_outcomes_rebuilt AS
-WITH dep AS (
-    SELECT * FROM deployments
-    UNION ALL BY NAME
-    SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
-    WHERE false
+WITH
+-- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
+dep AS NOT MATERIALIZED (
+    SELECT deployment_key, repository, service, team, environment, deployed_at, is_rollback, previous_deployment_key
+    FROM (
+        SELECT * FROM deployments
+        UNION ALL BY NAME
+        SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
+        WHERE false
+    )
 ),
-chg AS (
-    SELECT * FROM changes
-    UNION ALL BY NAME
-    SELECT
-        NULL::TEXT AS sha,
-        NULL::BOOLEAN AS is_revert,
-        NULL::BIGINT AS reverts_number,
-        NULL::TEXT AS reverts_sha,
-        NULL::BOOLEAN AS is_hotfix
-    WHERE false
+chg AS NOT MATERIALIZED (
+    SELECT deployment_key, deployed_at, repository, service, number, sha, merge_commit_sha, created_at, merged_at,
+           is_revert, reverts_number, reverts_sha, is_hotfix
+    FROM (
+        SELECT * FROM changes
+        UNION ALL BY NAME
+        SELECT
+            NULL::TEXT AS sha,
+            NULL::BOOLEAN AS is_revert,
+            NULL::BIGINT AS reverts_number,
+            NULL::TEXT AS reverts_sha,
+            NULL::BOOLEAN AS is_hotfix
+        WHERE false
+    )
 ),
 rollbacks AS (
     SELECT * FROM dep WHERE coalesce(is_rollback, false)
