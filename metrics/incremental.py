@@ -69,6 +69,9 @@ def plan_recompute(con: duckdb.DuckDBPyConnection, params: MetricParams, sql_fil
     state = read_state(con)
     if state is None:
         return RecomputePlan(None, "no earlier computation", fingerprint, watermark)
+    if state.get("unfinished"):
+        # Its tables may be half rebuilt: nothing of them can be trusted to build on.
+        return RecomputePlan(None, "the last computation did not finish", fingerprint, watermark)
     if state.get("fingerprint") != fingerprint:
         return RecomputePlan(
             None, "the metric SQL, its settings, ownership, catalog or detection rules changed", fingerprint, watermark
@@ -90,6 +93,11 @@ def full_plan(
     con: duckdb.DuckDBPyConnection, params: MetricParams, sql_files: list[Path], reason: str
 ) -> RecomputePlan:
     return RecomputePlan(None, reason, compute_fingerprint(con, params, sql_files), _latest_fetch(con))
+
+
+def mark_unfinished(con: duckdb.DuckDBPyConnection) -> None:
+    """Recorded before a computation starts changing tables, replaced by its state when it finishes."""
+    set_meta(con, {STATE_KEY: json.dumps({"unfinished": True})})
 
 
 def save_state(con: duckdb.DuckDBPyConnection, plan: RecomputePlan) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from metrics.incremental import START_OF_TIME, full_plan, plan_recompute, save_state
+from metrics.incremental import START_OF_TIME, full_plan, mark_unfinished, plan_recompute, save_state
 from pulse.warehouse import run_sql_file, table_count
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -175,6 +175,7 @@ def compute_metrics(
         what = "full recompute" if plan.full else f"incremental recompute from {since:%Y-%m-%d %H:%M}"
         log(f"{what} ({plan.reason})")
     bound = params.bound() | {"rules_ran": rules_ran(con), "since": since}
+    mark_unfinished(con)
     con.execute("CREATE OR REPLACE TEMP TABLE metric_changes (source TEXT, occurred_at TIMESTAMP)")
     counts: dict[str, int] = {}
     for path in files:

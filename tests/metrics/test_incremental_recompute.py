@@ -136,3 +136,22 @@ def test_a_full_recompute_needs_no_earlier_state(tmp_path: Path):
     assert plan.full and plan.reason == "no earlier computation"
     compute_metrics(con, bench_params(FULL_WEEK_TO), full=False)
     assert con.execute("SELECT count(*) FROM deployments").fetchall()[0][0] > 0
+
+
+def test_a_computation_that_did_not_finish_is_followed_by_a_full_one(computed: Path, tmp_path: Path, monkeypatch):
+    con = copy_of(computed, tmp_path, "broken.duckdb")
+    from metrics import runner
+
+    real = runner.run_metric_file
+
+    def failing(con, path, params):
+        if path.name.startswith("20_"):
+            raise RuntimeError("disk full")
+        real(con, path, params)
+
+    monkeypatch.setattr(runner, "run_metric_file", failing)
+    with pytest.raises(RuntimeError):
+        compute_metrics(con, bench_params(FULL_WEEK_TO), full=False)
+    monkeypatch.undo()
+    plan = plan_recompute(con, bench_params(FULL_WEEK_TO), sql_files())
+    assert plan.full and plan.reason == "the last computation did not finish"
