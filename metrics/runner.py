@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from metrics.incremental import START_OF_TIME, full_plan, mark_unfinished, plan_recompute, save_state
-from pulse.warehouse import run_sql_file, table_count
+from pulse.warehouse import run_sql_file, set_meta, table_count
 
 SQL_DIR = Path(__file__).with_name("sql")
 BENCHMARKS_CSV = Path(__file__).with_name("benchmarks") / "dora_tiers.csv"
@@ -39,6 +39,11 @@ def table_description(table: str) -> str:
             wanted.append(text)
     return " ".join(wanted)
 
+
+# pulse_meta key: how the last computation went ("incremental recompute from ... (why)" or "full recompute (why)").
+LAST_RECOMPUTE_KEY = "metrics_last_recompute"
+# Tables earlier versions built that nothing builds now: a full recompute drops them.
+OBSOLETE_TABLES = ("metric_facts",)
 
 # Intermediate tables and views stay in the working warehouse; everything else is published to the serving copy.
 INTERMEDIATE_TABLES = (
@@ -171,11 +176,14 @@ def compute_metrics(
     files = sql_files()
     plan = full_plan(con, params, files, "asked for") if full else plan_recompute(con, params, files)
     since = START_OF_TIME if plan.full else plan.since
+    what = "full recompute" if plan.full else f"incremental recompute from {since:%Y-%m-%d %H:%M}"
     if log:
-        what = "full recompute" if plan.full else f"incremental recompute from {since:%Y-%m-%d %H:%M}"
         log(f"{what} ({plan.reason})")
     bound = params.bound() | {"rules_ran": rules_ran(con), "since": since}
     mark_unfinished(con)
+    if plan.full:
+        for table in OBSOLETE_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("CREATE OR REPLACE TEMP TABLE metric_changes (source TEXT, occurred_at TIMESTAMP)")
     counts: dict[str, int] = {}
     for path in files:
@@ -193,6 +201,7 @@ def compute_metrics(
         if log:
             log(f"{table}: {counts[table]} rows ({time.perf_counter() - started:.2f}s)")
     save_state(con, plan)
+    set_meta(con, {LAST_RECOMPUTE_KEY: f"{what} ({plan.reason})"})
     return counts
 
 

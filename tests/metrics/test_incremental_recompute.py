@@ -93,6 +93,7 @@ def test_one_more_week_incremental_equals_full(computed: Path, tmp_path: Path):
     lines: list[str] = []
     compute_metrics(con, bench_params(UPDATED_WEEK_TO), log=lines.append, full=False)
     assert lines[0].startswith("incremental recompute from")
+    assert con.execute("SELECT value FROM pulse_meta WHERE key = 'metrics_last_recompute'").fetchall() == [(lines[0],)]
     assert differences(con, tmp_path / "reference.duckdb") == {}
 
 

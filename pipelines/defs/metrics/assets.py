@@ -5,7 +5,14 @@ from datetime import timedelta
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from metrics.runner import METRIC_TABLES, MetricParams, compute_metrics, table_description, week_start
+from metrics.runner import (
+    LAST_RECOMPUTE_KEY,
+    METRIC_TABLES,
+    MetricParams,
+    compute_metrics,
+    table_description,
+    week_start,
+)
 from pipelines.resources import PulseSettings
 from pulse.config import PulseConfig
 from pulse.warehouse import ensure_schema, utc_now
@@ -60,5 +67,6 @@ def metric_tables(
     with duckdb.get_connection() as con:
         ensure_schema(con)
         counts = compute_metrics(con, params, log=context.log.info, full=config.full)
+        how = con.execute("SELECT value FROM pulse_meta WHERE key = ?", [LAST_RECOMPUTE_KEY]).fetchall()[0][0]
     for name in METRIC_TABLES:
-        yield dg.MaterializeResult(asset_key=name, metadata={"rows": counts.get(name, 0)})
+        yield dg.MaterializeResult(asset_key=name, metadata={"rows": counts.get(name, 0), "recompute": how})
