@@ -69,6 +69,16 @@ BODY_LIMIT = 4000
 MESSAGE_LIMIT = 1000
 
 
+def _repo_path(cfg: GitHubConfig, repository: str) -> str:
+    """``/repos/{organisation}/{repository}``, each part URL-quoted."""
+    return f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}"
+
+
+def _if_same_rules(cursor: CursorRow | None, digest: str) -> CursorRow | None:
+    """The cursor, unless it was written under other rules: then the endpoint is read again from the start."""
+    return cursor if cursor is not None and cursor.rules_hash == digest else None
+
+
 def history_start(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
 
@@ -269,7 +279,7 @@ def sync_deployments(
 
     Statuses are read only for deployments that are new, changed (``updated_at``) or not yet final.
     """
-    path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}/deployments"
+    path = f"{_repo_path(cfg, repository)}/deployments"
     digest = rl.rules_hash(rules.production_environments, [s.environment_prefix for s in rules.services])
     result = EndpointSync()
     listed: dict[int, dict[str, Any]] = {}
@@ -277,8 +287,7 @@ def sync_deployments(
     for environment in rl.environment_listings(rules):
         endpoint = f"deployments:{environment or '*'}"
         cursor = cursors.get(endpoint)
-        if cursor is not None and cursor.rules_hash != digest:
-            cursor = None
+        cursor = _if_same_rules(cursor, digest)
         seen = walk(
             api,
             "deployments",
@@ -389,14 +398,13 @@ def sync_workflow_runs(
     result = EndpointSync()
     if not rules.all_workflow_rules:
         return result
-    path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}/actions/runs"
+    path = f"{_repo_path(cfg, repository)}/actions/runs"
     branches = rl.run_branches(rules)
     # GitHub filters one exact branch; several branches or a pattern need the unfiltered list.
     single = branches[0] if len(branches) == 1 and not any(ch in branches[0] for ch in "*?[") else None
     params: dict[str, Any] = {"branch": single} if single else {}
     digest = rl.rules_hash(rules.all_workflow_rules, rules.production_branch, [s.name for s in rules.services])
-    if cursor is not None and cursor.rules_hash != digest:
-        cursor = None
+    cursor = _if_same_rules(cursor, digest)
     stop = _stop_at(cursor, since)
     seen = walk(
         api,
@@ -501,10 +509,9 @@ def sync_pull_requests(
     merge commit but the pull request still lists the commits as authored.
     """
     result = PullSync()
-    base = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}/pulls"
+    base = f"{_repo_path(cfg, repository)}/pulls"
     digest = rl.rules_hash(rules.production_branch, rules.has_paths)
-    if cursor is not None and cursor.rules_hash != digest:
-        cursor = None
+    cursor = _if_same_rules(cursor, digest)
     params = {"state": "closed", "base": rules.production_branch, "sort": "updated", "direction": "desc"}
     seen = walk(
         api,
@@ -609,10 +616,9 @@ def sync_commits(
     (``GET /commits/{sha}``), to give a direct push its service.
     """
     result = EndpointSync()
-    repo_path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}"
+    repo_path = _repo_path(cfg, repository)
     digest = rl.rules_hash(rules.production_branch, rules.has_paths)
-    if cursor is not None and cursor.rules_hash != digest:
-        cursor = None
+    cursor = _if_same_rules(cursor, digest)
     params = {"sha": rules.production_branch, "since": _iso(month_start(since))}
     stop = _stop_at(cursor, since, COMMIT_OVERLAP)
 
@@ -687,12 +693,11 @@ def sync_releases(
     request per new release). A plain tag's deployment time is its commit's time (one request per new tag).
     """
     result = EndpointSync()
-    repo_path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}"
+    repo_path = _repo_path(cfg, repository)
     if rules.all_release_tags:
         digest = rl.rules_hash(rules.all_release_tags)
         cursor = cursors.get("releases")
-        if cursor is not None and cursor.rules_hash != digest:
-            cursor = None
+        cursor = _if_same_rules(cursor, digest)
         seen = walk(
             api,
             "releases",
@@ -738,8 +743,7 @@ def sync_releases(
     if rules.all_deployment_tags:
         digest = rl.rules_hash(rules.all_deployment_tags)
         cursor = cursors.get("tags")
-        if cursor is not None and cursor.rules_hash != digest:
-            cursor = None
+        cursor = _if_same_rules(cursor, digest)
         seen = walk(
             api,
             "tags",
@@ -787,10 +791,9 @@ def sync_incident_issues(
     """Issues carrying ``github.incident_label`` updated since the cursor, with the deployments, runs,
     commits and pull requests their title and body mention. Pull requests with the label are skipped."""
     result = EndpointSync()
-    path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}/issues"
+    path = f"{_repo_path(cfg, repository)}/issues"
     digest = rl.rules_hash(cfg.incident_label)
-    if cursor is not None and cursor.rules_hash != digest:
-        cursor = None
+    cursor = _if_same_rules(cursor, digest)
     params = {
         "labels": cfg.incident_label,
         "state": "all",
@@ -858,7 +861,7 @@ def compare_commits(
 
     A base or head that no longer exists (a force-push rewrote history) gives status ``missing`` and the error.
     """
-    repo_path = f"/repos/{quote(cfg.organisation, safe='')}/{quote(repository, safe='')}"
+    repo_path = _repo_path(cfg, repository)
     first = api.get("compare", f"{repo_path}/compare/{base}...{head}", {"per_page": 100}, allow=(404, 422))
     if first.status in (404, 422):
         # GitHub says 404 for a missing repository too: only a reachable repository means the commit is gone.
