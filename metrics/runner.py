@@ -139,7 +139,27 @@ def run_metric_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[
         # A full rebuild starts from an empty table of the current shape.
         con.execute(f"DROP TABLE IF EXISTS {table}")
     _replace_other_kind(con, path, table)
+    changed = CHANGED_ROWS.get(table)
+    compare = changed is not None and params["since"] != START_OF_TIME and _table_exists(con, table)
+    if changed is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} (incident_id TEXT, created_at TIMESTAMP)")
+    if compare:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rows_before AS SELECT * FROM {table}")
     run_sql_file(con, path, params)
+    if compare:
+        # Every row that differs, old and new versions alike (a new, changed or vanished incident).
+        con.execute(
+            f"""INSERT INTO {changed}
+            SELECT incident_id, created_at FROM (
+                (FROM {table} EXCEPT FROM rows_before) UNION ALL (FROM rows_before EXCEPT FROM {table})
+            )"""
+        )
+        con.execute("DROP TABLE rows_before")
+
+
+# Tables whose changed rows the files after them need to know: table -> the temp table that lists them. Filled
+# by comparing the table before and after its file runs; empty in a full rebuild (everything is rebuilt anyway).
+CHANGED_ROWS = {"incident_reports": "changed_incident_reports"}
 
 
 def _is_incremental(path: Path) -> bool:

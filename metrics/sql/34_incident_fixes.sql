@@ -12,7 +12,21 @@
 --        Ordinary changes that merely ship while an incident is open are not fixes. The first fixing deployment is
 --        the fix. fix_kind: 'names_incident', 'rollback', 'revert' or 'hotfix' (in that precedence for one deployment).
 --        Columns that GitHub ingestion adds later (is_rollback, is_revert, is_hotfix) read as NULL until they exist.
-CREATE OR REPLACE TABLE incident_fixes AS
+-- Incremental: an incident keeps its fix when its report did not change (changed_incident_reports, which the
+--        runner fills by comparing incident_reports before and after) and the fix deployed before $since: nothing
+--        earlier can have appeared. The others look for their first fix among the deployments from $since on (or
+--        from their start, for a changed report); a full recompute passes the start of time.
+CREATE TABLE IF NOT EXISTS incident_fixes (
+    incident_id         TEXT,
+    fix_deployment_key  TEXT,
+    fixed_at            TIMESTAMP,
+    fix_kind            TEXT
+);
+
+DELETE FROM incident_fixes
+WHERE fixed_at >= $since OR incident_id IN (SELECT incident_id FROM changed_incident_reports);
+
+INSERT INTO incident_fixes
 WITH
 -- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
 dep AS NOT MATERIALIZED (
@@ -29,6 +43,17 @@ chg AS NOT MATERIALIZED (
         SELECT NULL::BOOLEAN AS is_revert, NULL::BOOLEAN AS is_hotfix WHERE false
     )
 ),
+-- The incidents that look for a fix: every one without a kept row.
+reports AS MATERIALIZED (
+    SELECT * FROM incident_reports WHERE incident_id NOT IN (SELECT incident_id FROM incident_fixes)
+),
+-- Fixes are looked for from here on: $since, or the start of the earliest changed incident.
+scan AS (
+    SELECT least(
+        $since,
+        coalesce((SELECT min(created_at) FROM changed_incident_reports), $since)
+    ) AS scan_from
+),
 issue_repositories AS (
     SELECT DISTINCT repository FROM incident_reports WHERE source = 'github_issue'
 ),
@@ -42,10 +67,11 @@ bodies AS (
        OR (contains(body, '#') AND repository IN (SELECT repository FROM issue_repositories))
 ),
 earliest AS (
-    SELECT min(created_at) AS started FROM incident_reports
+    SELECT greatest(min(r.created_at), (SELECT scan_from FROM scan)) AS started FROM reports r
 ),
 change_text AS (
-    -- Only changes deployed after the first incident can fix one.
+    -- Only changes deployed after the first incident that looks for a fix (and from where fixes are looked
+    -- for) can be one.
     SELECT c.deployment_key, c.repository, c.title, concat_ws(' ', c.title, b.body) AS text
     FROM chg c
     CROSS JOIN earliest e
@@ -58,7 +84,7 @@ naming AS (
     FROM (
         SELECT deployment_key, unnest(pulse_ref_urls(text)) AS url FROM change_text WHERE contains(text, '://')
     ) t
-    JOIN incident_reports r ON pulse_norm_url(r.html_url) = t.url
+    JOIN reports r ON pulse_norm_url(r.html_url) = t.url
     UNION
     SELECT r.incident_id, t.deployment_key
     FROM (
@@ -68,7 +94,7 @@ naming AS (
         -- A superset of what pulse_ref_ids keeps (7 to 20 upper-case letters and digits, at least one letter).
         WHERE regexp_matches(title, '[A-Z0-9]{7}') AND regexp_matches(title, '\b[A-Z0-9]*[A-Z][A-Z0-9]*\b')
     ) t
-    JOIN incident_reports r ON r.source = 'pagerduty' AND r.incident_id = t.token
+    JOIN reports r ON r.source = 'pagerduty' AND r.incident_id = t.token
     UNION
     SELECT r.incident_id, t.deployment_key
     FROM (
@@ -77,20 +103,22 @@ naming AS (
         WHERE repository IN (SELECT repository FROM issue_repositories)
           AND regexp_matches(text, '(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+[A-Za-z0-9_./]*#[0-9]')
     ) t
-    JOIN incident_reports r ON r.source = 'github_issue' AND r.repository = t.repository AND r.number = t.number
+    JOIN reports r ON r.source = 'github_issue' AND r.repository = t.repository AND r.number = t.number
 ),
 named_fixes AS (
     SELECT n.incident_id, d.deployment_key, d.deployed_at, 'names_incident' AS fix_kind, 1 AS precedence
     FROM naming n
-    JOIN incident_reports r USING (incident_id)
+    JOIN reports r USING (incident_id)
     JOIN dep d ON d.deployment_key = n.deployment_key AND d.deployed_at > r.created_at
 ),
 unplanned_deployments AS (
     -- Only rollbacks and deployments shipping a revert or hotfix can be a fix by the service rule.
-    SELECT deployment_key FROM dep WHERE coalesce(is_rollback, false)
+    SELECT deployment_key FROM dep
+    WHERE coalesce(is_rollback, false) AND deployed_at >= (SELECT scan_from FROM scan)
     UNION
     SELECT deployment_key FROM chg
     WHERE deployment_key IS NOT NULL AND (coalesce(is_revert, false) OR coalesce(is_hotfix, false))
+      AND deployed_at >= (SELECT scan_from FROM scan)
 ),
 keyed AS (
     SELECT 'service:' || d.service AS match_key, d.deployment_key, d.deployed_at,
@@ -104,7 +132,7 @@ keyed AS (
 ),
 in_time AS (
     SELECT r.incident_id, r.created_at, k.deployment_key, k.deployed_at, k.is_rollback
-    FROM incident_reports r
+    FROM reports r
     JOIN keyed k
       ON k.match_key = r.match_key
      AND k.deployed_at > r.created_at

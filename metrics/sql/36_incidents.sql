@@ -20,8 +20,49 @@
 --        'no_service' (its PagerDuty service maps to no service), 'no_earlier_deployment', or 'outside_window'.
 --        last_deployment_key / hours_after_last_deployment show the nearest earlier deployment whatever the window.
 --        restore_hours = resolved_at - created_at (classic time to restore, kept apart from recovery time).
-CREATE OR REPLACE TABLE incidents AS
+-- Incremental: rebuilt are the incidents whose report changed (changed_incident_reports, filled by the runner),
+--        that started at or after $since (a deployment or change from $since on can only be behind those), and
+--        whose fix is new or gone (incident_fixes, or the kept row, with a fix from $since on); a full recompute
+--        passes the start of time. Every other incident keeps its row.
+CREATE TABLE IF NOT EXISTS incidents (
+    incident_id                 TEXT,
+    source                      TEXT,
+    incident_number             BIGINT,
+    title                       TEXT,
+    status                      TEXT,
+    urgency                     TEXT,
+    priority                    TEXT,
+    pagerduty_service_id        TEXT,
+    service                     TEXT,
+    repository                  TEXT,
+    team                        TEXT,
+    created_at                  TIMESTAMP,
+    acknowledged_at             TIMESTAMP,
+    resolved_at                 TIMESTAMP,
+    restore_hours               DOUBLE,
+    deployment_key              TEXT,
+    attributed_by               TEXT,
+    unattributed_reason         TEXT,
+    last_deployment_key         TEXT,
+    hours_after_last_deployment DOUBLE,
+    fix_deployment_key          TEXT,
+    fixed_at                    TIMESTAMP,
+    fix_kind                    TEXT,
+    html_url                    TEXT
+);
+
+CREATE OR REPLACE TEMP TABLE incidents_rebuilt AS
 WITH
+-- The incidents rebuilt.
+rebuilt_ids AS (
+    SELECT incident_id FROM changed_incident_reports
+    UNION SELECT incident_id FROM incident_reports WHERE created_at >= $since
+    UNION SELECT incident_id FROM incident_fixes WHERE fixed_at >= $since
+    UNION SELECT incident_id FROM incidents WHERE fixed_at >= $since
+),
+reports AS MATERIALIZED (
+    SELECT * FROM incident_reports SEMI JOIN rebuilt_ids USING (incident_id)
+),
 -- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
 dep AS NOT MATERIALIZED (
     SELECT deployment_key, repository, service, deployed_at, sha, url, rollback_of FROM (
@@ -46,7 +87,7 @@ chg AS NOT MATERIALIZED (
     )
 ),
 used_keys AS (
-    SELECT DISTINCT match_key FROM incident_reports WHERE match_key IS NOT NULL
+    SELECT DISTINCT match_key FROM reports WHERE match_key IS NOT NULL
 ),
 keyed AS (
     -- Deployments under the keys incidents use: by service for PagerDuty, by repository for GitHub issues.
@@ -62,14 +103,14 @@ keyed_latest AS (
 ),
 last_before AS (
     SELECT r.incident_id, k.deployment_key, k.deployed_at
-    FROM incident_reports r
+    FROM reports r
     ASOF JOIN keyed_latest k ON r.match_key = k.match_key AND r.created_at >= k.deployed_at
 ),
 fix_changes AS (
     -- The changes of each fixing deployment that were opened after the incident started, with their bodies.
     SELECT f.incident_id, c.*, p.body
     FROM incident_fixes f
-    JOIN incident_reports r USING (incident_id)
+    JOIN reports r USING (incident_id)
     JOIN chg c ON c.deployment_key = f.fix_deployment_key AND coalesce(c.created_at, c.merged_at) >= r.created_at
     LEFT JOIN raw_github_pull_requests p ON p.repository = c.repository AND p.number = c.number
 ),
@@ -81,7 +122,7 @@ refs AS (
         ref_pulls AS pulls,
         ref_urls AS urls,
         ref_deployments AS deployments
-    FROM incident_reports
+    FROM reports
     UNION ALL
     SELECT
         incident_id,
@@ -126,7 +167,7 @@ named_commit AS (
     FROM sha_refs x
     JOIN shipped_shas s ON left(s.sha, 7) = left(x.sha, 7) AND starts_with(s.sha, x.sha)
     JOIN dep d ON d.deployment_key = s.deployment_key
-    JOIN incident_reports r ON r.incident_id = x.incident_id
+    JOIN reports r ON r.incident_id = x.incident_id
     -- A short SHA is only trusted within the incident's own service, when it has one.
     WHERE r.match_key IS NULL OR r.match_key IN ('service:' || d.service, 'repository:' || d.repository)
 ),
@@ -151,7 +192,7 @@ reverted AS (
 rolled_back AS (
     SELECT f.incident_id, k.deployment_key, k.deployed_at
     FROM incident_fixes f
-    JOIN incident_reports r USING (incident_id)
+    JOIN reports r USING (incident_id)
     JOIN dep rb ON rb.deployment_key = f.fix_deployment_key
     LEFT JOIN dep target ON target.deployment_key = rb.rollback_of
     JOIN keyed k
@@ -184,14 +225,14 @@ candidates AS (
     UNION ALL
     SELECT l.incident_id, 9, 'last_deployment_in_window', l.deployment_key, l.deployed_at
     FROM last_before l
-    JOIN incident_reports r USING (incident_id)
+    JOIN reports r USING (incident_id)
     WHERE CAST($window_hours AS BIGINT) = 0
        OR l.deployed_at >= r.created_at - to_hours(CAST($window_hours AS BIGINT))
 ),
 chosen AS (
     SELECT c.incident_id, c.rule, c.deployment_key
     FROM candidates c
-    JOIN incident_reports r USING (incident_id)
+    JOIN reports r USING (incident_id)
     WHERE c.deployed_at <= r.created_at
     QUALIFY row_number() OVER (
         PARTITION BY c.incident_id ORDER BY c.priority, c.deployed_at DESC, c.deployment_key DESC
@@ -227,7 +268,15 @@ SELECT
     f.fixed_at,
     f.fix_kind,
     r.html_url
-FROM incident_reports r
+FROM reports r
 LEFT JOIN chosen c USING (incident_id)
 LEFT JOIN last_before l USING (incident_id)
 LEFT JOIN incident_fixes f USING (incident_id);
+
+DELETE FROM incidents
+WHERE incident_id IN (SELECT incident_id FROM changed_incident_reports)
+   OR incident_id IN (SELECT incident_id FROM incidents_rebuilt);
+
+INSERT INTO incidents SELECT * FROM incidents_rebuilt;
+
+DROP TABLE incidents_rebuilt;

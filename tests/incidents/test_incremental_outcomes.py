@@ -1,8 +1,9 @@
-"""Failed deployments and rework, rebuilt incrementally, equal a full rebuild.
+"""Incidents, their fixes, failed deployments and rework, rebuilt incrementally, equal a full rebuild.
 
 A first computation sees the rows before Friday 13:00; then deployments, changes and incidents after it arrive,
-some of them pointing at older deployments (a rollback, a revert, a hotfix, an incident fixed now, an old
-incident resolved now). Rebuilding only from 13:00 on must give the same tables as rebuilding everything.
+some of them pointing at older rows: a rollback, a revert and a hotfix of older deployments, a change naming an
+older open incident, an old incident resolved now, and an incident that started before 13:00 but whose PagerDuty
+row arrives only now. Rebuilding only from 13:00 on must give the same tables as rebuilding everything.
 """
 
 from __future__ import annotations
@@ -27,17 +28,23 @@ def before(w: World) -> World:
     w.incident("PA", "P1", t(17, 10), resolved=t(17, 12))
     # Failed before the cut, still open at the first computation.
     w.incident("PB", "P2", t(18, 11))
+    # Open, and named by a change only after the cut.
+    w.incident("PDXYZ12", "P1", t(19, 10))
     return w
 
 
 def after(w: World) -> World:
     # A rollback of pay-3 to pay-2's commit, a revert of #5 (srch-2), a hotfix on pay; an incident after the cut.
+    w.deploy("srch-2b", "srch", t(20, 14))
+    w.change("srch", 8, shipped_by="srch-2b", opened=t(20, 13, 30), title="Handle PDXYZ12 timeouts")
     w.deploy("pay-4", "pay", t(20, 15), is_rollback=True, rollback_of="pay-2", previous="pay-3")
     w.deploy("srch-3", "srch", t(21, 9))
     w.change("srch", 6, shipped_by="srch-3", opened=t(21, 8), is_revert=True, reverts_number=5)
     w.deploy("pay-5", "pay", t(22, 9))
     w.change("pay", 7, shipped_by="pay-5", opened=t(22, 8), is_hotfix=True)
     w.incident("PC", "P1", t(22, 10), resolved=t(22, 11))
+    # Started before the cut, but PagerDuty's row arrives only now.
+    w.incident("PLATE01", "P2", t(20, 10), resolved=t(21, 12))
     return w
 
 
@@ -64,7 +71,7 @@ def table(w: World, name: str) -> list[tuple]:
 def test_outcomes_rebuilt_from_the_cut_equal_a_full_rebuild():
     incremental = before(World())
     run(incremental, None)
-    assert incremental.failed().keys() == {"pay-2", "srch-2"}
+    assert incremental.failed().keys() == {"pay-2", "pay-3", "srch-2"}
     assert incremental.failed()["srch-2"]["recovered_at"] is None
     after(incremental)
     resolve_old_incident(incremental)
@@ -74,13 +81,16 @@ def test_outcomes_rebuilt_from_the_cut_equal_a_full_rebuild():
     resolve_old_incident(full)
     run(full, None)
 
-    for name in ("deployment_outcomes", "failed_deployments", "incidents"):
+    for name in ("incident_reports", "incident_fixes", "incidents", "deployment_outcomes", "failed_deployments"):
         assert table(incremental, name) == table(full, name), name
     # The later rows changed older deployments: pay-3 was rolled back; srch-2 was reverted, which recovered it.
     failed = incremental.failed()
     assert failed.keys() == {"pay-2", "pay-3", "srch-2", "pay-5"}
-    assert failed["pay-3"]["failure_reasons"] == ["rolled_back"]
+    assert failed["pay-3"]["failure_reasons"] == ["incident", "rolled_back"]
     assert failed["srch-2"]["failure_reasons"] == ["incident", "reverted"]
     assert failed["srch-2"]["recovered_at"] == t(21, 9)
     rework = {k for k, v in incremental.outcomes().items() if v["is_rework"]}
-    assert rework == {"pay-4", "srch-3", "pay-5"}
+    assert rework == {"pay-4", "srch-3", "pay-5", "srch-2b"}  # srch-2b fixed an attributed incident
+    fixes = dict(incremental.con.execute("SELECT incident_id, fix_deployment_key FROM incident_fixes").fetchall())
+    assert fixes["PDXYZ12"] == "srch-2b"  # named after the cut, for an incident from before it
+    assert fixes["PLATE01"] == "srch-3"  # a revert on its service while it was open, found though it came late
