@@ -139,48 +139,76 @@ def run_metric_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[
         # A full rebuild starts from an empty table of the current shape.
         con.execute(f"DROP TABLE IF EXISTS {table}")
     _replace_other_kind(con, path, table)
-    changed = CHANGED_ROWS.get(table)
-    compare = changed is not None and params["since"] != START_OF_TIME and _table_exists(con, table)
-    if changed is not None:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} (incident_id TEXT, created_at TIMESTAMP)")
-    # Rows are compared by a 64-bit hash of the whole row: copying and comparing the rows themselves (lists of
-    # references among them) cost more than the rebuild they save.
-    fingerprinted = f"SELECT incident_id, created_at, hash(t) AS row_hash FROM {table} t"
+    watch = WATCHED.get(table)
+    compare = watch is not None and params["since"] != START_OF_TIME and _table_exists(con, table)
+    _ensure_changed_rows(con)
+    if watch is not None:
+        con.execute("DELETE FROM changed_rows WHERE source = ?", [table])
     if compare:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE rows_before AS {fingerprinted}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rows_before AS {watch.rows(table)}")
     run_sql_file(con, path, params)
     if compare:
-        # Every row that differs, old and new versions alike (a new, changed or vanished incident).
+        # Every row that differs, old and new versions alike (a new, changed or vanished row).
+        now = watch.rows(table)
         con.execute(
-            f"""INSERT INTO {changed}
-            SELECT incident_id, created_at FROM (
-                ({fingerprinted} EXCEPT FROM rows_before) UNION ALL (FROM rows_before EXCEPT {fingerprinted})
+            f"""INSERT INTO changed_rows
+            SELECT '{table}', row_key, occurred_at FROM (
+                ({now} EXCEPT FROM rows_before) UNION ALL (FROM rows_before EXCEPT {now})
             )"""
         )
         con.execute("DROP TABLE rows_before")
 
 
-# Tables whose changed rows the files after them need to know: table -> the temp table that lists them. Filled
-# by comparing the table before and after its file runs; empty in a full rebuild (everything is rebuilt anyway).
-CHANGED_ROWS = {"incident_reports": "changed_incident_reports"}
+@dataclass(frozen=True)
+class Watch:
+    """How an incremental rebuild tells which rows of a table its file changed.
+
+    Each row that can matter (``where``) is taken as its key, its time and a 64-bit hash of the columns later steps
+    read (``version``, over the row alias ``t``); rows that differ before and after the file runs (new, changed or
+    vanished) are listed in the temp table ``changed_rows``. Hashes, because copying and comparing whole rows
+    (lists of references among them) cost more than the rebuilds they spare.
+    """
+
+    key: str
+    at: str
+    version: str
+    where: str = "true"
+    fact: bool = False  # the rows are metric facts: the earliest changed one starts what metrics_period rebuilds
+
+    def rows(self, table: str) -> str:
+        return (
+            f"SELECT {self.key} AS row_key, {self.at} AS occurred_at, {self.version} AS version "
+            f"FROM {table} t WHERE {self.where}"
+        )
+
+
+WATCHED = {
+    # Later incident files rebuild the incidents whose report changed (the view changed_incident_reports).
+    "incident_reports": Watch("incident_id", "created_at", "hash(t)"),
+    # An old incident resolved now, a deployment found failed now: old facts of metrics_period that changed.
+    "incidents": Watch("incident_id", "created_at", "hash(service, team, restore_hours)", fact=True),
+    "deployment_outcomes": Watch(
+        "deployment_key",
+        "deployed_at",
+        "hash(service, team, failed, is_rework, recovery_hours)",
+        where="failed OR is_rework",
+        fact=True,
+    ),
+}
+
+
+def _ensure_changed_rows(con: duckdb.DuckDBPyConnection, *, reset: bool = False) -> None:
+    create = "CREATE OR REPLACE TEMP TABLE" if reset else "CREATE TEMP TABLE IF NOT EXISTS"
+    con.execute(f"{create} changed_rows (source TEXT, row_key TEXT, occurred_at TIMESTAMP)")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW changed_incident_reports AS "
+        "SELECT row_key AS incident_id, occurred_at AS created_at FROM changed_rows WHERE source = 'incident_reports'"
+    )
 
 
 def _is_incremental(path: Path) -> bool:
     """Files that rebuild only rows at or after ``$since`` (and keep the rest) declare it in their header."""
     return "\n-- Incremental:" in "\n" + path.read_text(encoding="utf-8")
-
-
-# Tables whose old rows a recompute can change (an incident resolved now, a deployment found failed now): the
-# rows behind metric facts are compared before and after, and the periods containing a difference are rebuilt.
-# table -> (the fact's time column, the columns facts read, which rows can hold a fact worth comparing)
-FACT_SOURCES = {
-    "incidents": ("created_at", ("incident_id", "service", "team", "created_at", "restore_hours"), "true"),
-    "deployment_outcomes": (
-        "deployed_at",
-        ("deployment_key", "service", "team", "deployed_at", "failed", "is_rework", "recovery_hours"),
-        "failed OR is_rework",
-    ),
-}
 
 
 def compute_metrics(
@@ -207,19 +235,14 @@ def compute_metrics(
     if plan.full:
         for table in OBSOLETE_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("CREATE OR REPLACE TEMP TABLE metric_changes (source TEXT, occurred_at TIMESTAMP)")
+    _ensure_changed_rows(con, reset=True)
     counts: dict[str, int] = {}
     for path in files:
         started = time.perf_counter()
         table = path.stem.split("_", 1)[1]
-        watched = FACT_SOURCES.get(table) if not plan.full and _table_exists(con, table) else None
-        if watched:
-            _snapshot_facts(con, table, watched)
         if not plan.full:
             bound["period_since"] = _period_since(con, since)
         run_metric_file(con, path, bound)
-        if watched:
-            _record_changed_facts(con, table, watched)
         counts[table] = table_count(con, table)
         if log:
             log(f"{table}: {counts[table]} rows ({time.perf_counter() - started:.2f}s)")
@@ -230,8 +253,9 @@ def compute_metrics(
 
 def _period_since(con: duckdb.DuckDBPyConnection, since: datetime) -> datetime:
     """The earliest time of a metric fact that changed: rows rebuilt from ``since`` on, and older rows found
-    changed by comparison (see FACT_SOURCES)."""
-    rows = con.execute("SELECT min(occurred_at) FROM metric_changes").fetchall()
+    changed by comparison (the fact tables of WATCHED)."""
+    facts = [table for table, watch in WATCHED.items() if watch.fact]
+    rows = con.execute("SELECT min(occurred_at) FROM changed_rows WHERE list_contains(?, source)", [facts]).fetchall()
     return min(since, rows[0][0]) if rows[0][0] is not None else since
 
 
@@ -240,24 +264,3 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
     ).fetchall()
     return rows[0][0] > 0
-
-
-def _snapshot_facts(con: duckdb.DuckDBPyConnection, table: str, watched: tuple[str, tuple[str, ...], str]) -> None:
-    _, columns, where = watched
-    con.execute(f"CREATE OR REPLACE TEMP TABLE facts_before AS SELECT {', '.join(columns)} FROM {table} WHERE {where}")
-
-
-def _record_changed_facts(
-    con: duckdb.DuckDBPyConnection, table: str, watched: tuple[str, tuple[str, ...], str]
-) -> None:
-    time_column, columns, where = watched
-    cols = ", ".join(columns)
-    con.execute(
-        f"""INSERT INTO metric_changes
-        SELECT '{table}', min({time_column}) FROM (
-            (SELECT {cols} FROM {table} WHERE {where} EXCEPT SELECT * FROM facts_before)
-            UNION ALL
-            (SELECT * FROM facts_before EXCEPT SELECT {cols} FROM {table} WHERE {where})
-        )"""
-    )
-    con.execute("DROP TABLE facts_before")
