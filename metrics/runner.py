@@ -1,7 +1,9 @@
 """Running the metric SQL files, in order, against a warehouse connection.
 
-Each file rebuilds one derived table (or view) from the raw tables (``CREATE OR REPLACE``), so a recompute is
-idempotent and needs no clean-up.
+Each file builds one derived table (or view) from the raw tables. Most replace it whole (``CREATE OR REPLACE``);
+files whose header says ``-- Incremental:`` delete and rebuild only the rows from ``$since`` on, and a full
+recompute passes the start of time (after dropping the table, so that it takes the file's current shape). Either
+way a recompute is idempotent. ``metrics.incremental`` decides what ``$since`` is.
 """
 
 from __future__ import annotations
