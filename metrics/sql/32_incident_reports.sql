@@ -14,7 +14,8 @@
 --        (`.../repos/owner/repo/deployments/123`, `github.com/owner/repo/actions/runs/456`) and URLs (a workflow run
 --        URL is cut to `.../actions/runs/<id>`).
 -- Also defines the temporary macros pulse_ref_* and pulse_norm_url, which the later incident files use on pull
--- request text and deployment URLs, so the same rules apply everywhere.
+-- request text and deployment URLs, so the same rules apply everywhere, and pulse_deployments() and
+-- pulse_changes(), the deployments and changes they read.
 
 -- The GitHub incident-issue table belongs to GitHub ingestion (pulse/sql/schema.sql); this only guards a warehouse
 -- that predates it. Reference columns it may lack are read as NULL below.
@@ -30,6 +31,21 @@ CREATE TABLE IF NOT EXISTS raw_github_incident_issues (
     fetched_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (repository, number)
 );
+
+-- Deployments and changes as the incident files read them: the columns GitHub ingestion adds later (rollbacks,
+-- reverts, hotfixes) read as NULL until they exist, so the rules that need them then find nothing.
+CREATE OR REPLACE TEMP MACRO pulse_deployments() AS TABLE
+    SELECT * FROM deployments
+    UNION ALL BY NAME
+    SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
+    WHERE false;
+
+CREATE OR REPLACE TEMP MACRO pulse_changes() AS TABLE
+    SELECT * FROM changes
+    UNION ALL BY NAME
+    SELECT NULL::TEXT AS sha, NULL::BOOLEAN AS is_revert, NULL::BIGINT AS reverts_number, NULL::TEXT AS reverts_sha,
+           NULL::BOOLEAN AS is_hotfix
+    WHERE false;
 
 CREATE OR REPLACE TEMP MACRO pulse_norm_url(u) AS
     regexp_replace(rtrim(u, '.,:!?/'), '(/actions/runs/[0-9]+).*', '\1');

@@ -28,21 +28,9 @@ WHERE fixed_at >= $since OR incident_id IN (SELECT incident_id FROM changed_inci
 
 INSERT INTO incident_fixes
 WITH
--- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
-dep AS NOT MATERIALIZED (
-    SELECT deployment_key, repository, service, deployed_at, is_rollback FROM (
-        SELECT * FROM deployments
-        UNION ALL BY NAME
-        SELECT NULL::BOOLEAN AS is_rollback WHERE false
-    )
-),
-chg AS NOT MATERIALIZED (
-    SELECT repository, number, title, deployment_key, deployed_at, created_at, merged_at, is_revert, is_hotfix FROM (
-        SELECT * FROM changes
-        UNION ALL BY NAME
-        SELECT NULL::BOOLEAN AS is_revert, NULL::BOOLEAN AS is_hotfix WHERE false
-    )
-),
+-- Inlined where used, so that each use reads only its columns and rows.
+dep AS NOT MATERIALIZED (SELECT * FROM pulse_deployments()),
+chg AS NOT MATERIALIZED (SELECT * FROM pulse_changes()),
 -- The incidents that look for a fix: every one without a kept row.
 reports AS MATERIALIZED (
     SELECT * FROM incident_reports WHERE incident_id NOT IN (SELECT incident_id FROM incident_fixes)

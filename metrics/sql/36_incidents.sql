@@ -63,29 +63,9 @@ rebuilt_ids AS (
 reports AS MATERIALIZED (
     SELECT * FROM incident_reports SEMI JOIN rebuilt_ids USING (incident_id)
 ),
--- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
-dep AS NOT MATERIALIZED (
-    SELECT deployment_key, repository, service, deployed_at, sha, url, rollback_of FROM (
-        SELECT * FROM deployments
-        UNION ALL BY NAME
-        SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
-        WHERE false
-    )
-),
-chg AS NOT MATERIALIZED (
-    SELECT repository, number, sha, merge_commit_sha, title, deployment_key, created_at, merged_at, is_revert,
-           reverts_number, reverts_sha
-    FROM (
-        SELECT * FROM changes
-        UNION ALL BY NAME
-        SELECT
-            NULL::TEXT AS sha,
-            NULL::BOOLEAN AS is_revert,
-            NULL::BIGINT AS reverts_number,
-            NULL::TEXT AS reverts_sha
-        WHERE false
-    )
-),
+-- Inlined where used, so that each use reads only its columns and rows.
+dep AS NOT MATERIALIZED (SELECT * FROM pulse_deployments()),
+chg AS NOT MATERIALIZED (SELECT * FROM pulse_changes()),
 used_keys AS (
     SELECT DISTINCT match_key FROM reports WHERE match_key IS NOT NULL
 ),

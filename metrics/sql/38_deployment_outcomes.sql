@@ -2,7 +2,8 @@
 --          itself unplanned rework; the rows behind change fail rate, failed deployment recovery time and
 --          deployment rework rate.
 -- Grain: one row per successful production deployment (deployment_key unique). Units: hours.
--- Inputs: deployments, changes, incidents; $window_hours (0 = no window).
+-- Inputs: deployments, changes (through the pulse_deployments() and pulse_changes() macros of
+--         32_incident_reports.sql), incidents; $window_hours (0 = no window).
 -- Rules: a deployment failed when at least one of these points at it (failure_reasons lists each once):
 --          'incident'     an incident is attributed to it (see incidents);
 --          'reverted'     a revert (changes.is_revert) names a change it shipped, by number (reverts_number) or
@@ -45,31 +46,9 @@ CREATE TABLE IF NOT EXISTS deployment_outcomes (
 
 CREATE OR REPLACE TEMP TABLE deployment_outcomes_rebuilt AS
 WITH
--- Only the columns used: these CTEs are read several times, so DuckDB keeps their rows, and the wide ones cost.
-dep AS NOT MATERIALIZED (
-    SELECT deployment_key, repository, service, team, environment, deployed_at, is_rollback, previous_deployment_key
-    FROM (
-        SELECT * FROM deployments
-        UNION ALL BY NAME
-        SELECT NULL::BOOLEAN AS is_rollback, NULL::TEXT AS rollback_of, NULL::TEXT AS previous_deployment_key
-        WHERE false
-    )
-),
-chg AS NOT MATERIALIZED (
-    SELECT deployment_key, deployed_at, repository, service, number, sha, merge_commit_sha, created_at, merged_at,
-           is_revert, reverts_number, reverts_sha, is_hotfix
-    FROM (
-        SELECT * FROM changes
-        UNION ALL BY NAME
-        SELECT
-            NULL::TEXT AS sha,
-            NULL::BOOLEAN AS is_revert,
-            NULL::BIGINT AS reverts_number,
-            NULL::TEXT AS reverts_sha,
-            NULL::BOOLEAN AS is_hotfix
-        WHERE false
-    )
-),
+-- Inlined where used, so that each use reads only its columns and rows.
+dep AS NOT MATERIALIZED (SELECT * FROM pulse_deployments()),
+chg AS NOT MATERIALIZED (SELECT * FROM pulse_changes()),
 rollbacks AS (
     SELECT * FROM dep WHERE coalesce(is_rollback, false)
 ),
