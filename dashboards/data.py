@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from pulse.config import ConfigError
 from reporting.serving import (
+    HOW_TO_CREATE,
     ServingMeta,
     TeamInfo,
     WeekRow,
@@ -49,6 +51,21 @@ def serving_file(path: Path) -> ServingFile | None:
         return ServingFile(path=path, version=path.stat().st_mtime_ns)
     except FileNotFoundError:
         return None
+
+
+def require_serving_file() -> ServingFile:
+    """The serving copy, or a page that says why there is none and how to get one (and stops there)."""
+    try:
+        path = locate_serving_file()
+    except ConfigError as exc:
+        st.error(f"Cannot find the serving data: {exc}")
+        st.info("Set PULSE_SERVING_DB to the serving DuckDB file, or PULSE_CONFIG to your pulse.yaml.")
+        st.stop()
+    serving = serving_file(path)
+    if serving is None:
+        st.info(f"No data yet: the serving file `{path}` does not exist.\n\nTo fix it, {HOW_TO_CREATE}, then reload.")
+        st.stop()
+    return serving
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)

@@ -11,8 +11,6 @@ import streamlit as st
 
 from catalog.serving import AdoptionData, effect_services_table, effect_table, read_adoption, scorecard
 from dashboards import data
-from pulse.config import ConfigError
-from reporting.serving import HOW_TO_CREATE
 
 CONFIGURE_HINT = """\
 catalog:
@@ -53,15 +51,7 @@ def share_chart(frame: pd.DataFrame, value: str, title: str, subtitle: str) -> a
 
 
 st.title("Platform adoption")
-try:
-    path = data.locate_serving_file()
-except ConfigError as exc:
-    st.error(f"Cannot find the serving data: {exc}")
-    st.stop()
-serving = data.serving_file(path)
-if serving is None:
-    st.info(f"No data yet: `{path}` does not exist.\n\nTo fix it, {HOW_TO_CREATE}, then reload.")
-    st.stop()
+serving = data.require_serving_file()
 
 adoption = load_adoption(str(serving.path), serving.version)
 if not adoption.configured:

@@ -5,7 +5,6 @@ import streamlit as st
 
 from dashboards import data
 from metrics.queries import NoDataError
-from pulse.config import ConfigError
 
 METRIC_LABELS = {
     "lead_time": "Change lead time",
@@ -24,15 +23,7 @@ GRAINS = {
 
 st.title("Drill-down")
 st.caption("Pick a figure to see the deployments, changes or failures behind it. Times are UTC.")
-try:
-    path = data.locate_serving_file()
-except ConfigError as exc:
-    st.error(f"Cannot find the serving data: {exc}")
-    st.stop()
-serving = data.serving_file(path)
-if serving is None:
-    st.info(f"No data yet: `{path}` does not exist. Run `make demo` or `pulse run`, then reload.")
-    st.stop()
+serving = data.require_serving_file()
 key = (str(serving.path), serving.version)
 
 names = data.load_scope_names(*key)

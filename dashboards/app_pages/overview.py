@@ -5,18 +5,9 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboards import charts, data, views
-from pulse.config import ConfigError
 from reporting.presentation import METRICS, format_timestamp
-from reporting.serving import HOW_TO_CREATE, ServingDataError, display_timezone
+from reporting.serving import ServingDataError, display_timezone
 from reporting.weeks import iso_week_label
-
-try:
-    path = data.locate_serving_file()
-except ConfigError as exc:
-    st.title("Platform Pulse")
-    st.error(f"Cannot find the serving data: {exc}")
-    st.info("Set PULSE_SERVING_DB to the serving DuckDB file, or PULSE_CONFIG to your pulse.yaml.")
-    st.stop()
 
 try:
     timezone = display_timezone()
@@ -24,11 +15,7 @@ except ValueError as exc:
     st.warning(f"PULSE_TIMEZONE: {exc}; showing times in UTC.")
     timezone = "UTC"
 
-serving = data.serving_file(path)
-if serving is None:
-    st.title("Platform Pulse")
-    st.info(f"No data yet: the serving file `{path}` does not exist.\n\nTo fix it, {HOW_TO_CREATE}, then reload.")
-    st.stop()
+serving = data.require_serving_file()
 
 key = (str(serving.path), serving.version)
 try:

@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from pulse.config import ConfigError
 from surveys.presentation import (
     DASH,
     change_text,
@@ -48,15 +47,7 @@ def load_quality(path: str, version: int) -> tuple[list[dict], list[dict]]:
 
 
 st.title("Developer surveys")
-try:
-    path = data.locate_serving_file()
-except ConfigError as exc:
-    st.error(f"Cannot find the serving data: {exc}")
-    st.stop()
-serving = data.serving_file(path)
-if serving is None:
-    st.info(f"No data yet: `{path}` does not exist. Run `make demo` or `pulse run`, then reload.")
-    st.stop()
+serving = data.require_serving_file()
 key = (str(serving.path), serving.version)
 
 waves = load_waves(*key)
