@@ -116,8 +116,8 @@ def worker_recompute(db: Path, week_to: date, memory_limit: str, temp_limit: str
     last = [time.perf_counter()]
 
     def log(line: str) -> None:
-        # compute_metrics logs what it plans, then "<table>: <n> rows (<s>s)" after each table.
-        if ": " not in line or " rows (" not in line:
+        # compute_metrics logs what it plans, then "<table>: <n> rows (<s>s)" or "<view>: view (<s>s)" after each.
+        if ": " not in line or not line.endswith("s)"):
             return
         now = time.perf_counter()
         steps[line.split(":", 1)[0]] = now - last[0]

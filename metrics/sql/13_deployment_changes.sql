@@ -1,7 +1,5 @@
 -- Purpose: which changes each successful production deployment shipped.
--- Grain: one row per deployment x change shipped (a change re-shipped after a rollback appears again). Keys and
---        the columns the lead-time rules need only: the deployment's other columns are in deployments, the
---        change's in change_candidates.
+-- Grain: one row per deployment x change shipped (a change re-shipped after a rollback appears again).
 -- Inputs: deployments, change_candidates (bots excluded), raw_github_compares,
 --         raw_github_compare_commits.
 -- Rules: a deployment ships the commits between the previous successful deployment of its service and
@@ -12,21 +10,11 @@
 --        ships the changes merged after the previous deployment started and no later than it started itself
 --        (matched_by 'merge_time'). In a monorepo a change belongs to the services whose paths it touches; one
 --        touching none belongs to the repository and ships with any of its services.
--- Incremental: the rows of deployments deployed at or after $since are rebuilt (a full recompute passes the start
---        of time); what an older deployment shipped cannot change.
-CREATE TABLE IF NOT EXISTS deployment_changes (
-    deployment_key  TEXT,
-    deployed_at     TIMESTAMP,
-    change_key      TEXT,
-    change_service  TEXT,
-    change_kind     TEXT,
-    number          INTEGER,
-    matched_by      TEXT
-);
-
-DELETE FROM deployment_changes WHERE deployed_at >= $since;
-
-INSERT INTO deployment_changes
+-- Storage: a view over the table macro deployment_changes_since(since), the deployments from `since` on. Its
+--        reader, 20_changes.sql, needs each change's first deployment only, and an incremental rebuild only the
+--        deployments from its $since on: the macro filters them before the joins, which a filter on the view would
+--        not reach. Writing five million rows of string keys on every recompute cost seconds and bought nothing.
+CREATE OR REPLACE MACRO deployment_changes_since(since) AS TABLE
 WITH chg AS (
     SELECT change_key, repository, service, change_kind, number, sha, merged_at
     FROM change_candidates
@@ -40,7 +28,7 @@ d AS (
         coalesce(prev.started_at, prev.deployed_at) AS previous_started_at
     FROM deployments cur
     LEFT JOIN deployments prev ON prev.deployment_key = cur.previous_deployment_key
-    WHERE cur.deployed_at >= $since
+    WHERE cur.deployed_at >= since
 ),
 compared AS MATERIALIZED (
     SELECT d.*, c.base_sha, c.head_sha
@@ -84,3 +72,6 @@ by_time AS (
 SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_compare
 UNION ALL
 SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_time;
+
+CREATE OR REPLACE VIEW deployment_changes AS
+SELECT * FROM deployment_changes_since(TIMESTAMP '0001-01-01 00:00:00');

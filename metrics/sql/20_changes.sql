@@ -2,7 +2,7 @@
 -- Grain: one row per change per service: a pull request merged into the production branch, or a commit pushed
 --        straight to it, by a person (bots excluded). Outside monorepos the service is the repository, so one
 --        row per change.
--- Inputs: change_candidates, deployment_changes, team_ownership.
+-- Inputs: change_candidates, deployment_changes (its macro deployment_changes_since), team_ownership.
 -- Rules: a change starts at its first commit: for a pull request the earliest authored commit in its commit
 --        list (falls back to its creation when the list is empty), so squash and rebase merges keep their true
 --        start; for a direct push its authored time. It reaches production with the first successful production
@@ -77,9 +77,8 @@ first_deployment AS (
         change_service,
         arg_min(deployment_key, (deployed_at, deployment_key)) AS deployment_key,
         min(deployed_at) AS deployed_at
-    FROM deployment_changes
     -- Everything that ships a rebuilt change was deployed at or after $since.
-    WHERE deployed_at >= $since
+    FROM deployment_changes_since($since)
     GROUP BY change_key, change_service
 )
 SELECT

@@ -69,4 +69,5 @@ def metric_tables(
         counts = compute_metrics(con, params, log=context.log.info, full=config.full)
         how = con.execute("SELECT value FROM pulse_meta WHERE key = ?", [LAST_RECOMPUTE_KEY]).fetchall()[0][0]
     for name in METRIC_TABLES:
-        yield dg.MaterializeResult(asset_key=name, metadata={"rows": counts.get(name, 0), "recompute": how})
+        size = {"rows": counts[name]} if name in counts else {"storage": "view"}
+        yield dg.MaterializeResult(asset_key=name, metadata={**size, "recompute": how})
