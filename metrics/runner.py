@@ -9,7 +9,8 @@ way a recompute is idempotent. ``metrics.incremental`` decides what ``$since`` i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -240,21 +241,41 @@ def compute_metrics(
             con.execute(f"DROP TABLE IF EXISTS {table}")
     _ensure_changed_rows(con, reset=True)
     counts: dict[str, int] = {}
-    for path in files:
-        started = time.perf_counter()
-        table = path.stem.split("_", 1)[1]
-        if not plan.full:
-            bound["period_since"] = _period_since(con, since)
-        run_metric_file(con, path, bound)
-        # A view is not counted: counting it would compute it (deployment_changes: seconds).
-        if _table_exists(con, table):
-            counts[table] = table_count(con, table)
-        if log:
-            size = f"{counts[table]} rows" if table in counts else "view"
-            log(f"{table}: {size} ({time.perf_counter() - started:.2f}s)")
-    save_state(con, plan)
-    set_meta(con, {LAST_RECOMPUTE_KEY: f"{what} ({plan.reason})"})
+    with _one_checkpoint(con):
+        for path in files:
+            started = time.perf_counter()
+            table = path.stem.split("_", 1)[1]
+            if not plan.full:
+                bound["period_since"] = _period_since(con, since)
+            run_metric_file(con, path, bound)
+            # A view is not counted: counting it would compute it (deployment_changes: seconds).
+            if _table_exists(con, table):
+                counts[table] = table_count(con, table)
+            if log:
+                size = f"{counts[table]} rows" if table in counts else "view"
+                log(f"{table}: {size} ({time.perf_counter() - started:.2f}s)")
+        save_state(con, plan)
+        set_meta(con, {LAST_RECOMPUTE_KEY: f"{what} ({plan.reason})"})
     return counts
+
+
+@contextmanager
+def _one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Hold DuckDB's automatic checkpoints while the files run, and checkpoint once when they are done.
+
+    DuckDB checkpoints whenever its write-ahead log passes ``checkpoint_threshold`` (16 MiB by default), and each
+    checkpoint rewrites the row groups of every table changed since the last: the files, each rewriting part of a
+    large table, set off several, which cost an incremental refresh more than its queries did. A computation
+    that fails leaves the setting as it was and its writes to DuckDB's next checkpoint.
+    """
+    rows = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    threshold = rows[0][0]
+    con.execute("SET checkpoint_threshold = '1TB'")
+    try:
+        yield
+    finally:
+        con.execute("SET checkpoint_threshold = ?", [threshold])
+    con.execute("CHECKPOINT")
 
 
 def _period_since(con: duckdb.DuckDBPyConnection, since: datetime) -> datetime:
