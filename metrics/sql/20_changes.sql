@@ -16,7 +16,10 @@
 --        Changes not deployed yet keep NULL deployment columns and do not count in lead time.
 -- Incremental: rebuilt are the changes merged at or after $since, the ones not deployed yet, and the ones first
 --        deployed at or after $since (a full recompute passes the start of time). A change first deployed before
---        $since keeps its row: its candidate row and its first deployment are older than anything new.
+--        $since keeps its row: its candidate row and its first deployment are older than anything new. A change
+--        merged before $since has the same candidate row as at the last computation (anything fetched about a pull
+--        request moves $since back to its merge), so the rebuilt ones among them take their change columns from
+--        their own rows rather than from reading every candidate again.
 CREATE TABLE IF NOT EXISTS changes (
     repository              TEXT,
     service                 TEXT,
@@ -48,27 +51,25 @@ CREATE TABLE IF NOT EXISTS changes (
     html_url                TEXT
 );
 
-CREATE OR REPLACE TEMP TABLE changes_rebuilt AS
-SELECT change_key, service FROM changes
-WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
+-- Older changes whose deployment may be new: not deployed yet, or first deployed at or after $since.
+CREATE OR REPLACE TEMP TABLE changes_reshipped AS
+SELECT * FROM changes
+WHERE merged_at < $since AND (deployed_at IS NULL OR deployed_at >= $since);
 
 DELETE FROM changes WHERE deployed_at IS NULL OR deployed_at >= $since OR merged_at >= $since;
 
 INSERT INTO changes
-WITH rebuilt AS (
-    SELECT * FROM change_candidates c
-    WHERE coalesce(merged_at >= $since, true)
+WITH chg AS (
+    SELECT change_key, repository, service, change_kind, number, sha, title, author, commits, first_commit_at,
+           created_at, CASE WHEN first_review_at <= merged_at THEN first_review_at END AS first_review_at,
+           merged_at, is_revert, reverts_number, reverts_sha, is_hotfix, head_ref, html_url
+    FROM change_candidates
+    WHERE coalesce(merged_at >= $since, true) AND NOT is_bot
     UNION ALL
-    -- Older changes whose row was dropped above (not deployed yet, or first deployed at or after $since).
-    SELECT c.* FROM change_candidates c
-    SEMI JOIN changes_rebuilt r ON r.change_key = c.change_key AND r.service = c.service
-    WHERE NOT coalesce(merged_at >= $since, true)
-),
-chg AS (
-    SELECT
-        * REPLACE (CASE WHEN first_review_at <= merged_at THEN first_review_at END AS first_review_at)
-    FROM rebuilt
-    WHERE NOT is_bot
+    SELECT change_key, repository, service, change_kind, number, sha, title, author, commits, first_commit_at,
+           created_at, first_review_at, merged_at, is_revert, reverts_number, reverts_sha, is_hotfix, head_ref,
+           html_url
+    FROM changes_reshipped
 ),
 -- An aggregate rather than a window: no sort of five million rows is needed to find each change's first.
 first_deployment AS (
@@ -115,4 +116,4 @@ LEFT JOIN first_deployment f ON f.change_key = c.change_key AND f.change_service
 LEFT JOIN team_ownership by_service ON by_service.kind = 'repository' AND by_service.key = c.service
 LEFT JOIN team_ownership by_repository ON by_repository.kind = 'repository' AND by_repository.key = c.repository;
 
-DROP TABLE changes_rebuilt;
+DROP TABLE changes_reshipped;
