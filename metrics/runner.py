@@ -265,8 +265,9 @@ def _one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
     DuckDB checkpoints whenever its write-ahead log passes ``checkpoint_threshold`` (16 MiB by default), and each
     checkpoint rewrites the row groups of every table changed since the last: the files, each rewriting part of a
-    large table, set off several, which cost an incremental refresh more than its queries did. A computation
-    that fails leaves the setting as it was and its writes to DuckDB's next checkpoint.
+    large table, set off several, rewriting some row groups more than once (a one-week refresh spent 0.3-0.5 s on
+    that; benchmarks/README.md). A computation that fails leaves the setting as it was and its writes to DuckDB's
+    next checkpoint.
     """
     rows = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
     threshold = rows[0][0]
