@@ -151,8 +151,42 @@ def test_a_computation_that_did_not_finish_is_followed_by_a_full_one(computed: P
         real(con, path, params)
 
     monkeypatch.setattr(runner, "run_metric_file", failing)
+    threshold = checkpoint_threshold(con)
     with pytest.raises(RuntimeError):
         compute_metrics(con, bench_params(FULL_WEEK_TO), full=False)
     monkeypatch.undo()
     plan = plan_recompute(con, bench_params(FULL_WEEK_TO), sql_files())
     assert plan.full and plan.reason == "the last computation did not finish"
+    # Automatic checkpoints were held during the computation only.
+    assert checkpoint_threshold(con) == threshold
+
+
+def test_automatic_checkpoints_are_back_after_a_computation(computed: Path, tmp_path: Path):
+    con = copy_of(computed, tmp_path, "again.duckdb")
+    threshold = checkpoint_threshold(con)
+    compute_metrics(con, bench_params(FULL_WEEK_TO), full=False)
+    assert checkpoint_threshold(con) == threshold
+
+
+def checkpoint_threshold(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+
+
+def test_what_deployments_from_a_time_on_shipped_is_the_view_from_that_time_on(computed: Path):
+    """The macro an incremental rebuild reads gives exactly the view's rows of the deployments from `since` on."""
+    con = connect(computed, read_only=True)
+    months = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT date_trunc('month', deployed_at) FROM deployments ORDER BY 1"
+        ).fetchall()
+    ]
+    assert len(months) > 12
+    for since in (months[0], months[len(months) // 2], months[-1], synthetic_org.END):
+        macro = "SELECT * FROM deployment_changes_since(?)"
+        view = "SELECT * FROM deployment_changes WHERE deployed_at >= ?"
+        only_macro = con.execute(f"SELECT count(*) FROM ({macro} EXCEPT ALL {view})", [since, since]).fetchall()
+        only_view = con.execute(f"SELECT count(*) FROM ({view} EXCEPT ALL {macro})", [since, since]).fetchall()
+        assert (only_macro[0][0], only_view[0][0]) == (0, 0), since
+    assert con.execute("SELECT count(*) FROM deployment_changes").fetchall()[0][0] > 0
+    con.close()
