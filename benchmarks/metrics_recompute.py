@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,7 +69,11 @@ UPDATED_WEEK_TO = synthetic_org.END.date()  # the appended week
 
 @dataclass(frozen=True)
 class Measured:
-    """One measured step: wall seconds of the timed part, peak resident memory of its process (MiB)."""
+    """One measured step: wall seconds of the timed part, peak resident memory of its process (MiB).
+
+    Repeated (``--repeat``), it is the run of median wall time, with every run's seconds in ``runs`` and the
+    highest peak memory of them all.
+    """
 
     finished: bool
     seconds: float
@@ -77,6 +81,7 @@ class Measured:
     detail: str = ""
     steps: dict[str, float] = field(default_factory=dict)
     extra: dict[str, float] = field(default_factory=dict)
+    runs: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -167,6 +172,30 @@ def _run_worker(args: Sequence[str], timeout: float) -> Measured:
     return Measured(True, result["seconds"], result["peak_mib"], "", result["steps"], result["extra"])
 
 
+def _repeated(args: Sequence[str], timeout: float, db: Path, repeat: int) -> Measured:
+    """Run a worker ``repeat`` times, each from the same state of ``db`` (a copy restored before every run after
+    the first; the last run's result stays in ``db``), and keep the run of median wall time.
+
+    One run on a shared machine can be 20% off; the median of a few is what the targets are judged on.
+    """
+    if repeat <= 1:
+        return _run_worker(args, timeout)
+    start = db.with_name(db.name + ".start")
+    shutil.copy(db, start)
+    runs: list[Measured] = []
+    try:
+        for i in range(repeat):
+            if i:
+                shutil.copy(start, db)
+            runs.append(_run_worker(args, timeout))
+            if not runs[-1].finished:
+                return runs[-1]
+    finally:
+        start.unlink(missing_ok=True)
+    median = sorted(runs, key=lambda m: m.seconds)[(len(runs) - 1) // 2]
+    return replace(median, peak_mib=max(m.peak_mib for m in runs), runs=tuple(m.seconds for m in runs))
+
+
 def _error_line(stderr: str) -> str:
     """The exception line of a worker's traceback (the last line naming an error), else its last line."""
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
@@ -209,6 +238,7 @@ def run(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_limit: str = "20GiB",
     seed: int = synthetic_org.SEED,
+    repeat: int = 1,
     log: Callable[[str], None] = print,
 ) -> Report:
     """Generate, measure, compare; returns everything measured."""
@@ -230,8 +260,8 @@ def run(
 
     limits = ["--memory-limit", memory_limit, "--temp-limit", temp_limit]
     log("full recompute (compute_metrics) ...")
-    full = _run_worker(
-        ["--worker", "recompute", "--db", str(db), "--week-to", FULL_WEEK_TO.isoformat(), *limits], timeout
+    full = _repeated(
+        ["--worker", "recompute", "--db", str(db), "--week-to", FULL_WEEK_TO.isoformat(), *limits], timeout, db, repeat
     )
     log(f"  {_describe(full)}")
 
@@ -267,8 +297,11 @@ def run(
         reference = db.with_name("bench_reference.duckdb")
         shutil.copy(db, reference)
         log("incremental recompute after the new week ...")
-        update = _run_worker(
-            ["--worker", "update", "--db", str(db), "--week-to", UPDATED_WEEK_TO.isoformat(), *limits], timeout
+        update = _repeated(
+            ["--worker", "update", "--db", str(db), "--week-to", UPDATED_WEEK_TO.isoformat(), *limits],
+            timeout,
+            db,
+            repeat,
         )
         log(f"  {_describe(update)}")
         log("full recompute of the same data, to compare with ...")
@@ -381,6 +414,10 @@ def render(report: Report) -> tuple[str, bool]:
         )
     else:
         lines.append("pandas ÷ DuckDB: not computed (a run did not finish)")
+    for name, m in (("full recompute", full), ("one-week update", update)):
+        if m.finished and len(m.runs) > 1:
+            runs = ", ".join(f"{r:.2f}" for r in m.runs)
+            lines.append(f"{name}: {len(m.runs)} runs ({runs} s); the median run is shown, with the highest peak")
     for name, m in (("full recompute", full), ("pandas", pandas_run), ("one-week update", update)):
         if m.finished and m.steps:
             slowest = sorted(m.steps.items(), key=lambda kv: -kv[1])[:4]
@@ -432,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--temp-limit", default="20GiB", help="DuckDB max_temp_directory_size, or 'default'")
     parser.add_argument("--seed", type=int, default=synthetic_org.SEED)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run the full recompute and the update this many times (median counts)"
+    )
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     parser.add_argument("--worker", choices=["recompute", "update", "pandas"], help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -457,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             memory_limit=args.memory_limit,
             temp_limit=args.temp_limit,
             seed=args.seed,
+            repeat=args.repeat,
         )
         text, _ = render(report)
         print(text)

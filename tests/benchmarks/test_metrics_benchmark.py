@@ -5,6 +5,7 @@ Numbers only, never timing: the benchmark itself (benchmarks/metrics_recompute.p
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import duckdb
@@ -116,9 +117,17 @@ def test_same_seed_same_rows_and_appended_week_follows(tmp_path, warehouse):
 
 
 def test_benchmark_command_runs_and_reports(tmp_path, capsys):
-    assert main(["--scale", "0.001", "--workdir", str(tmp_path), "--timeout", "120"]) == 0
+    result = tmp_path / "result.json"
+    args = ["--scale", "0.001", "--workdir", str(tmp_path), "--timeout", "120", "--repeat", "2", "--json", str(result)]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "CHECK pandas vs SQL: same weekly figures" in out
     assert "full recompute (DuckDB SQL)" in out and "one-week update (incremental)" in out
     assert "CHECK incremental update vs full recompute: every metric table has the same rows" in out
     assert "pandas ÷ DuckDB" in out
+    # Each repeated run starts from the same state; the last update is the one compared with a full recompute.
+    assert "full recompute: 2 runs" in out and "one-week update: 2 runs" in out
+    measured = json.loads(result.read_text(encoding="utf-8"))
+    assert len(measured["full"]["runs"]) == len(measured["update"]["runs"]) == 2
+    assert measured["update"]["seconds"] in measured["update"]["runs"]
+    assert not list(tmp_path.glob("*.start"))
