@@ -13,6 +13,11 @@
 --        `github.com/owner/repo/pull/12`, `PR #12` in the incident's own repository), deployments by id
 --        (`.../repos/owner/repo/deployments/123`, `github.com/owner/repo/actions/runs/456`) and URLs (a workflow run
 --        URL is cut to `.../actions/runs/<id>`).
+-- Incremental: a report's references are read again only when what the report is made of changed (a 64-bit hash of
+--        its inputs: the incident's columns, its text and the references ingestion gave, its service, repository and
+--        team): reading references with patterns is most of this file's cost, and most reports stay the same from
+--        one refresh to the next. Reports whose incident is gone are deleted. A full recompute starts from an empty
+--        table and reads them all.
 -- Also defines the temporary macros pulse_ref_* and pulse_norm_url, which the later incident files use on pull
 -- request text and deployment URLs, so the same rules apply everywhere, and pulse_deployments() and
 -- pulse_changes(), the deployments and changes they read.
@@ -109,7 +114,31 @@ CREATE OR REPLACE TEMP MACRO pulse_ref_closes(txt, repo) AS
         lambda x: {'repository': coalesce(nullif(regexp_extract(x, '/([A-Za-z0-9_.-]+)#', 1), ''), repo),
                    'number': CAST(regexp_extract(x, '#([0-9]+)', 1) AS INTEGER)}));
 
-CREATE OR REPLACE TABLE incident_reports AS
+CREATE TABLE IF NOT EXISTS incident_reports (
+    incident_id             TEXT,
+    source                  TEXT,
+    number                  BIGINT,
+    title                   TEXT,
+    status                  TEXT,
+    urgency                 TEXT,
+    priority                TEXT,
+    pagerduty_service_id    TEXT,
+    service                 TEXT,
+    repository              TEXT,
+    team                    TEXT,
+    match_key               TEXT,
+    created_at              TIMESTAMP,
+    acknowledged_at         TIMESTAMP,
+    resolved_at             TIMESTAMP,
+    html_url                TEXT,
+    ref_shas                TEXT[],
+    ref_pulls               STRUCT(repository TEXT, number INTEGER)[],
+    ref_urls                TEXT[],
+    ref_deployments         STRUCT(repository TEXT, kind TEXT, id BIGINT)[],
+    inputs_hash             UBIGINT
+);
+
+CREATE OR REPLACE TEMP TABLE incident_report_inputs AS
 WITH gh AS (
     -- Reference columns the GitHub ingestion may add; absent ones read as NULL.
     SELECT * FROM raw_github_incident_issues
@@ -198,6 +227,21 @@ reports AS (
     SELECT * FROM github
 )
 SELECT
+    *,
+    hash(incident_id, source, number, title, status, urgency, priority, pagerduty_service_id, service, repository,
+         team, match_key, created_at, acknowledged_at, resolved_at, html_url, text, given_shas, given_pulls,
+         given_deployments) AS inputs_hash
+FROM reports
+WHERE created_at IS NOT NULL;
+
+-- Reports whose inputs changed, and those of incidents that are gone, are dropped; new and changed ones are read.
+DELETE FROM incident_reports r
+WHERE NOT EXISTS (
+    SELECT 1 FROM incident_report_inputs i WHERE i.incident_id = r.incident_id AND i.inputs_hash = r.inputs_hash
+);
+
+INSERT INTO incident_reports
+SELECT
     incident_id,
     source,
     number,
@@ -217,6 +261,9 @@ SELECT
     list_distinct(list_concat(list_transform(given_shas, lambda s: lower(s)), pulse_ref_shas(text))) AS ref_shas,
     list_distinct(list_concat(given_pulls, pulse_ref_pulls(text, repository))) AS ref_pulls,
     pulse_ref_urls(text) AS ref_urls,
-    list_distinct(list_concat(given_deployments, pulse_ref_deployment_ids(text))) AS ref_deployments
-FROM reports
-WHERE created_at IS NOT NULL;
+    list_distinct(list_concat(given_deployments, pulse_ref_deployment_ids(text))) AS ref_deployments,
+    inputs_hash
+FROM incident_report_inputs i
+WHERE NOT EXISTS (SELECT 1 FROM incident_reports r WHERE r.incident_id = i.incident_id);
+
+DROP TABLE incident_report_inputs;
