@@ -94,3 +94,28 @@ def test_outcomes_rebuilt_from_the_cut_equal_a_full_rebuild():
     fixes = dict(incremental.con.execute("SELECT incident_id, fix_deployment_key FROM incident_fixes").fetchall())
     assert fixes["PDXYZ12"] == "srch-2b"  # named after the cut, for an incident from before it
     assert fixes["PLATE01"] == "srch-3"  # a revert on its service while it was open, found though it came late
+
+
+def test_a_report_is_read_again_when_its_incident_changed_and_goes_with_it():
+    w = before(World())
+    run(w, None)
+    unchanged = w.con.execute("SELECT inputs_hash FROM incident_reports WHERE incident_id = 'PA'").fetchall()
+    w.con.execute(
+        "UPDATE raw_pagerduty_incidents SET description = 'rolled back abc1234def', fetched_at = ? "
+        "WHERE incident_id = 'PB'",
+        [datetime(2026, 11, 26)],
+    )
+    w.con.execute("DELETE FROM raw_pagerduty_incidents WHERE incident_id = 'PDXYZ12'")
+    run(w, CUT)
+    reports = {r[0]: r[1] for r in w.con.execute("SELECT incident_id, ref_shas FROM incident_reports").fetchall()}
+    assert reports["PB"] == ["abc1234def"]
+    assert "PDXYZ12" not in reports
+    assert w.con.execute("SELECT inputs_hash FROM incident_reports WHERE incident_id = 'PA'").fetchall() == unchanged
+
+    full = before(World())
+    full.con.execute(
+        "UPDATE raw_pagerduty_incidents SET description = 'rolled back abc1234def' WHERE incident_id = 'PB'"
+    )
+    full.con.execute("DELETE FROM raw_pagerduty_incidents WHERE incident_id = 'PDXYZ12'")
+    run(full, None)
+    assert table(w, "incident_reports") == table(full, "incident_reports")
