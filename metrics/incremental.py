@@ -34,6 +34,8 @@ GITHUB_RULES_KEY = "github_rules_fingerprint"
 START_OF_TIME = datetime(1, 1, 1)
 
 CHANGED_SINCE_SQL = Path(__file__).with_name("sql_read") / "changed_since.sql"
+# SQL the metric files' Python steps run (metrics.runner.PREPARED_BY): part of the definitions too.
+STEP_SQL_FILES = sorted(Path(__file__).with_name("sql_steps").glob("*.sql"))
 
 # Small inputs whose change applies to old rows (team and service of every row, the platform rules): their
 # content is part of the fingerprint. Load times are left out, or every load would force a full recompute.
@@ -112,7 +114,7 @@ def read_state(con: duckdb.DuckDBPyConnection) -> dict | None:
 
 def compute_fingerprint(con: duckdb.DuckDBPyConnection, params: MetricParams, sql_files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in sql_files:
+    for path in [*sql_files, *STEP_SQL_FILES]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     settings = {k: v for k, v in asdict(params).items() if k not in RANGE_PARAMS}
