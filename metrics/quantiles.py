@@ -115,15 +115,68 @@ def _quantiles_of_slices(
                 out[q, p] = _fma(low, 1.0 - d, high * d)
 
 
+@njit(cache=True, nogil=True)
+def _take(
+    values: np.ndarray, index: np.ndarray, out: np.ndarray, first: int, last: int
+) -> None:  # pragma: no cover - compiled
+    for i in range(first, last):
+        out[i] = values[index[i]]
+
+
+@njit(cache=True, nogil=True)
+def _group_order(
+    groups: np.ndarray, keys: np.ndarray, max_group: int, max_key: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    n = keys.size
+    # The items in key order (stable)...
+    start = np.zeros(max_key + 2, dtype=np.int64)
+    for i in range(n):
+        start[keys[i] + 1] += 1
+    for k in range(1, start.size):
+        start[k] += start[k - 1]
+    by_key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        by_key[start[keys[i]]] = i
+        start[keys[i]] += 1
+    # ...then dealt into their groups in that order, so each group's entries stay in key order.
+    first = np.zeros(max_group + 2, dtype=np.int64)
+    for r in range(groups.shape[0]):
+        for i in range(n):
+            if groups[r, i] > 0:
+                first[groups[r, i] + 1] += 1
+    for g in range(1, first.size):
+        first[g] += first[g - 1]
+    out_group = np.empty(first[-1], dtype=np.int64)
+    out_item = np.empty(first[-1], dtype=np.int64)
+    for j in range(n):
+        i = by_key[j]
+        for r in range(groups.shape[0]):
+            g = groups[r, i]
+            if g > 0:
+                out_group[first[g]] = g
+                out_item[first[g]] = i
+                first[g] += 1
+    return out_group, out_item
+
+
 def range_quantiles(
-    values: np.ndarray, lo: np.ndarray, hi: np.ndarray, probs: Sequence[float], threads: int | None = None
+    values: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    probs: Sequence[float],
+    threads: int | None = None,
+    index: np.ndarray | None = None,
 ) -> np.ndarray:
     """Quantiles of ``values[lo[i]:hi[i]]`` for every i: an array of shape (len(lo), len(probs)).
 
     ``values`` float64 (NaN = NULL); ``lo``/``hi`` int64 slice bounds; ``probs`` ascending, in [0, 1].
-    ``threads`` defaults to the machine's cores.
+    With ``index``, the slices are of ``values[index]`` (gathered here, in parallel). ``threads`` defaults to the
+    machine's cores.
     """
+    threads = threads or os.cpu_count() or 1
     values = np.ascontiguousarray(values, dtype=np.float64)
+    if index is not None:
+        values = take(values, index, threads)
     lo = np.ascontiguousarray(lo, dtype=np.int64)
     hi = np.ascontiguousarray(hi, dtype=np.int64)
     p = np.asarray(probs, dtype=np.float64)
@@ -134,7 +187,6 @@ def range_quantiles(
     out = np.empty((lo.size, p.size), dtype=np.float64)
     if lo.size == 0:
         return out
-    threads = threads or os.cpu_count() or 1
     bounds = _balanced_chunks(hi - lo, threads * _CHUNKS_PER_THREAD)
     if threads == 1 or len(bounds) <= 2:
         _quantiles_of_slices(values, lo, hi, p, out, 0, lo.size)
@@ -150,10 +202,46 @@ def range_quantiles(
     return out
 
 
+def take(values: np.ndarray, index: np.ndarray, threads: int | None = None) -> np.ndarray:
+    """``values[index]``, gathered by several threads (a random gather of millions of values is memory-bound)."""
+    index = np.ascontiguousarray(index, dtype=np.int64)
+    if index.size and (index.min() < 0 or index.max() >= values.size):
+        raise ValueError("index out of range")
+    out = np.empty(index.size, dtype=values.dtype)
+    threads = threads or os.cpu_count() or 1
+    bounds = np.linspace(0, index.size, threads + 1).astype(np.int64)
+    if threads == 1:
+        _take(values, index, out, 0, index.size)
+        return out
+    with ThreadPoolExecutor(threads) as pool:
+        jobs = [pool.submit(_take, values, index, out, int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+        for job in jobs:
+            job.result()
+    return out
+
+
+def group_order(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each item once per group it belongs to, sorted by (group, key): the group of each entry and its item.
+
+    ``groups`` has one row per grouping (shape (k, n): item i belongs to groups[0, i] .. groups[k - 1, i]; 0 is no
+    group) and ``keys`` one small non-negative integer per item (a day index). Two counting sorts: linear time.
+    """
+    groups = np.ascontiguousarray(groups, dtype=np.int64)
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    if groups.ndim != 2 or groups.shape[1] != keys.size:
+        raise ValueError("groups must have shape (k, len(keys))")
+    if keys.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if keys.min() < 0 or groups.min() < 0:
+        raise ValueError("groups and keys must not be negative")
+    return _group_order(groups, keys, int(groups.max()), int(keys.max()))
+
+
 def warm_up() -> None:
     """Load the compiled code (from numba's cache, or compile it the first time: a few seconds) so that the first
     real call does not pay for it."""
-    range_quantiles(np.array([1.0, np.nan, 2.0]), np.array([0, 1]), np.array([3, 3]), [0.5, 0.9])
+    _, items = group_order(np.array([[1, 2, 1]]), np.array([3, 1, 2]))
+    range_quantiles(np.array([1.0, np.nan, 2.0]), np.array([0, 1]), np.array([3, 3]), [0.5, 0.9], index=items)
 
 
 def _balanced_chunks(widths: np.ndarray, chunks: int) -> np.ndarray:

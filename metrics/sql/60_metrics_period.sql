@@ -61,7 +61,17 @@ CREATE TABLE IF NOT EXISTS metrics_period (
     recovery_time_tier              TEXT
 );
 
-CREATE OR REPLACE TEMP TABLE metrics_period_rebuilt AS
+-- Dropped: the rebuilt periods, and periods that left the reporting range.
+DELETE FROM metrics_period
+WHERE CAST(period_end AS TIMESTAMP) > $period_since
+   OR period_start > CAST($period_to AS DATE)
+   OR (grain = 'week' AND period_start < date_trunc('week', CAST($period_from AS DATE)))
+   OR (grain = 'month' AND period_start < date_trunc('month', CAST($period_from AS DATE)))
+   OR (grain = 'quarter' AND period_start < date_trunc('quarter', CAST($period_from AS DATE)))
+   OR (grain IN ('rolling_28d', 'rolling_90d')
+       AND (period_end < CAST($rolling_from AS DATE) OR period_end > CAST($rolling_to AS DATE)));
+
+INSERT INTO metrics_period
 WITH
 -- Every scope's row for every rebuilt period, and a scope seen for the first time also gets its rows for the kept
 -- periods (it has no facts there: they are all before anything that changed).
@@ -155,19 +165,6 @@ SELECT
     END AS recovery_time_tier
 FROM figures f;
 
--- Dropped: the rebuilt periods, and periods that left the reporting range.
-DELETE FROM metrics_period
-WHERE CAST(period_end AS TIMESTAMP) > $period_since
-   OR period_start > CAST($period_to AS DATE)
-   OR (grain = 'week' AND period_start < date_trunc('week', CAST($period_from AS DATE)))
-   OR (grain = 'month' AND period_start < date_trunc('month', CAST($period_from AS DATE)))
-   OR (grain = 'quarter' AND period_start < date_trunc('quarter', CAST($period_from AS DATE)))
-   OR (grain IN ('rolling_28d', 'rolling_90d')
-       AND (period_end < CAST($rolling_from AS DATE) OR period_end > CAST($rolling_to AS DATE)));
-
-INSERT INTO metrics_period SELECT * FROM metrics_period_rebuilt;
-
-DROP TABLE metrics_period_rebuilt;
 DROP TABLE period_kept_scopes;
 DROP TABLE period_all;
 DROP TABLE period_bounds;

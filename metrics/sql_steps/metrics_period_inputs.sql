@@ -6,7 +6,7 @@
 --        scope_from: facts from this time on name scopes); period_list: one row per rebuilt period (pidx) with its
 --        days as day indexes [s_idx, e_idx) from base; period_scopes: one row per scope (sid, scope, scope_name);
 --        period_facts: one row per fact inside the rebuilt periods' days (kind 1 deployment, 2 change, 3 failed
---        deployment, 4 incident) with its three scope ids (sids: service, team, organisation; team NULL when it
+--        deployment, 4 incident) with its three scope ids (service_sid, team_sid, organisation_sid; team_sid 0 when it
 --        has none), its day index di and its durations in hours (v1 lead time, recovery or restore; v2..v5
 --        coding, pickup, review, merge to deploy); period_grid: one row per scope and rebuilt period with its
 --        counts, and for changes, failed deployments and incidents the positions [lo, hi) of the period's facts
@@ -108,16 +108,17 @@ WITH x AS (
            NULL, NULL, NULL, NULL
     FROM incidents WHERE created_at >= (SELECT base FROM period_bounds)
 ),
--- The three scopes a fact of a (service, team) counts under. A NULL team matches no team scope, so such facts
+-- The three scopes a fact of a (service, team) counts under. A NULL team matches no team scope (team_sid 0), so such facts
 -- count for their service and the organisation only (its (team, NULL) scope row shows zeros).
 fact_sids AS MATERIALIZED (
-    SELECT n.service, n.team, [s.sid, t.sid, o.sid] AS sids
+    SELECT n.service, n.team, s.sid AS service_sid, coalesce(t.sid, 0) AS team_sid, o.sid AS organisation_sid
     FROM (SELECT DISTINCT service, team FROM x) n
     JOIN period_scopes s ON s.scope = 'service' AND s.scope_name = n.service
     LEFT JOIN period_scopes t ON t.scope = 'team' AND t.scope_name = n.team
     CROSS JOIN (SELECT sid FROM period_scopes WHERE scope = 'organisation') o
 )
-SELECT k.sids, x.* EXCLUDE (service, team, day), date_diff('day', b.base, x.day) AS di
+SELECT k.service_sid, k.team_sid, k.organisation_sid, x.* EXCLUDE (service, team, day),
+       date_diff('day', b.base, x.day) AS di
 FROM x
 JOIN fact_sids k ON k.service = x.service AND k.team IS NOT DISTINCT FROM x.team
 CROSS JOIN period_bounds b
@@ -130,13 +131,10 @@ DROP TABLE period_deployments;
 -- (n = all of them).
 CREATE OR REPLACE TEMP TABLE period_grid AS
 WITH
--- Each fact once per scope it counts under.
-scoped AS (
-    SELECT unnest(sids) AS sid, * EXCLUDE (sids) FROM period_facts
-),
--- Counts per scope and day (deployment_days: days with at least one deployment).
-day_counts AS (
-    SELECT sid, di,
+-- Counts per (service, team) and day first: far fewer rows than facts, so that repeating them for each of the
+-- three scopes (and adding them up per scope) is cheap.
+pair_days AS (
+    SELECT service_sid, team_sid, organisation_sid, di,
         count(*) FILTER (WHERE kind = 1) AS deployments,
         count(*) FILTER (WHERE kind = 1 AND failed) AS failed_deployments,
         count(*) FILTER (WHERE kind = 1 AND rework) AS rework_deployments,
@@ -144,7 +142,23 @@ day_counts AS (
         count(*) FILTER (WHERE kind = 3) AS failures,
         count(v1) FILTER (WHERE kind = 3) AS recoveries,
         count(*) FILTER (WHERE kind = 4) AS incidents
-    FROM scoped WHERE sid IS NOT NULL GROUP BY sid, di
+    FROM period_facts GROUP BY service_sid, team_sid, organisation_sid, di
+),
+-- Counts per scope and day (deployment_days: days with at least one deployment).
+day_counts AS (
+    SELECT sid, di,
+        sum(deployments) AS deployments,
+        sum(failed_deployments) AS failed_deployments,
+        sum(rework_deployments) AS rework_deployments,
+        sum(changes) AS changes,
+        sum(failures) AS failures,
+        sum(recoveries) AS recoveries,
+        sum(incidents) AS incidents
+    FROM (
+        SELECT service_sid AS sid, * FROM pair_days
+        UNION ALL SELECT team_sid, * FROM pair_days
+        UNION ALL SELECT organisation_sid, * FROM pair_days)
+    WHERE sid <> 0 GROUP BY sid, di
 ),
 -- Every day index at which a period starts or ends (0 and span among them): running totals are only ever read
 -- there, so days are summed into the segments between consecutive cuts, each labelled by the cut it starts at.
