@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import synthetic_org
 from benchmarks.metrics_recompute import FULL_WEEK_TO, bench_params
-from metrics.quantiles import range_quantiles
+from metrics.quantiles import group_order, range_quantiles, take
 from metrics.runner import compute_metrics
 from pulse.warehouse import connect
 
@@ -78,6 +78,45 @@ def test_threads_give_the_same_numbers() -> None:
     one = range_quantiles(values, lo, hi, PROBS, threads=1)
     assert np.array_equal(one, range_quantiles(values, lo, hi, PROBS, threads=2))
     assert np.array_equal(one, range_quantiles(values, lo, hi, PROBS, threads=3))
+
+
+def test_group_order_sorts_each_group_by_key() -> None:
+    rng = np.random.default_rng(8)
+    n = 5_000
+    keys = rng.integers(0, 400, n)
+    groups = np.stack(
+        [rng.integers(1, 30, n), np.where(rng.random(n) < 0.2, 0, rng.integers(30, 40, n)), np.full(n, 40)]
+    )
+    got_groups, got_items = group_order(groups, keys)
+    # The reference: every (group, item) pair but group 0, sorted by group, then key, then item (stable).
+    pairs = [(g, keys[i], i) for r in range(3) for i, g in enumerate(groups[r]) if g != 0]
+    pairs.sort()
+    assert got_groups.tolist() == [g for g, _, _ in pairs]
+    assert got_items.tolist() == [i for _, _, i in pairs]
+
+
+def test_group_order_of_nothing_and_bad_input() -> None:
+    groups, items = group_order(np.zeros((3, 0), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert groups.size == items.size == 0
+    with pytest.raises(ValueError):
+        group_order(np.array([[1, 2]]), np.array([1, 2, 3]))
+    with pytest.raises(ValueError):
+        group_order(np.array([[1, -2]]), np.array([1, 2]))
+
+
+def test_take_and_slices_of_an_index() -> None:
+    rng = np.random.default_rng(9)
+    values = rng.random(1_000)
+    index = rng.integers(0, values.size, 10_000)
+    assert np.array_equal(take(values, index, threads=2), values[index])
+    assert np.array_equal(take(values, index, threads=1), values[index])
+    lo = np.array([0, 100, 5_000])
+    hi = np.array([50, 3_000, 10_000])
+    assert np.array_equal(
+        range_quantiles(values, lo, hi, PROBS, index=index), range_quantiles(values[index], lo, hi, PROBS)
+    )
+    with pytest.raises(ValueError):
+        take(values, np.array([1_000]))
 
 
 @pytest.mark.parametrize(
