@@ -20,12 +20,14 @@
 --        merged before $since has the same candidate row as at the last computation (anything fetched about a pull
 --        request moves $since back to its merge), so the rebuilt ones among them take their change columns from
 --        their own rows rather than from reading every candidate again.
+-- Keys and commit SHAs, unique to each row, are stored uncompressed: compressing them (DICT_FSST) about halves
+-- their size but was most of the time spent writing them (benchmarks/README.md).
 CREATE TABLE IF NOT EXISTS changes (
     repository              TEXT,
     service                 TEXT,
     team                    TEXT,
     number                  INTEGER,
-    sha                     TEXT,
+    sha                     TEXT USING COMPRESSION uncompressed,
     title                   TEXT,
     author                  TEXT,
     commits                 BIGINT,
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS changes (
     created_at              TIMESTAMP,
     first_review_at         TIMESTAMP,
     merged_at               TIMESTAMP,
-    deployment_key          TEXT,
+    deployment_key          TEXT USING COMPRESSION uncompressed,
     deployed_at             TIMESTAMP,
     lead_time_hours         DOUBLE,
     coding_hours            DOUBLE,
@@ -45,8 +47,8 @@ CREATE TABLE IF NOT EXISTS changes (
     reverts_sha             TEXT,
     is_hotfix               BOOLEAN,
     change_kind             TEXT,
-    change_key              TEXT,
-    merge_commit_sha        TEXT,
+    change_key              TEXT USING COMPRESSION uncompressed,
+    merge_commit_sha        TEXT USING COMPRESSION uncompressed,
     head_ref                TEXT,
     html_url                TEXT
 );

@@ -26,8 +26,10 @@
 -- Incremental: rebuilt are the deployments deployed at or after $since and every deployment that had or has a
 --        signal (failed, rework or a fix); every other deployment keeps its row (not failed, not rework). The
 --        signals are few, so they are always worked out over all rows (a full recompute passes the start of time).
+-- Keys and commit SHAs, unique to each row, are stored uncompressed: compressing them (DICT_FSST) about halves
+-- their size but was most of the time spent writing them (benchmarks/README.md).
 CREATE TABLE IF NOT EXISTS deployment_outcomes (
-    deployment_key          TEXT,
+    deployment_key          TEXT USING COMPRESSION uncompressed,
     repository              TEXT,
     service                 TEXT,
     team                    TEXT,

@@ -15,8 +15,10 @@
 -- Incremental: the deployments deployed at or after $since are rebuilt (a full recompute passes the start of
 --        time); the catalog and settings that decide older rows are part of the recompute's fingerprint, so a change
 --        to them rebuilds everything.
+-- Keys and commit SHAs, unique to each row, are stored uncompressed: compressing them (DICT_FSST) about halves
+-- their size but was most of the time spent writing them (benchmarks/README.md).
 CREATE TABLE IF NOT EXISTS deployment_platform (
-    deployment_key  TEXT,
+    deployment_key  TEXT USING COMPRESSION uncompressed,
     source          TEXT,
     repository      TEXT,
     dora_service    TEXT,
