@@ -11,7 +11,8 @@
 --        3. the run's workflow file as read today calls such a deploy workflow, and the run started after the
 --           file was first seen to (a file whose history the source does not know counts for every run).
 --        Anything else did not. `service` is the catalog service of the deployment (its DORA service when none).
---        Columns that ingestion may not provide are read through the row's JSON, so a missing one is NULL.
+--        The settings' column is read through the row's JSON, so a missing one is NULL; so is a missing
+--        reusable_workflow.
 -- Incremental: the deployments deployed at or after $since are rebuilt (a full recompute passes the start of
 --        time); the catalog and settings that decide older rows are part of the recompute's fingerprint, so a change
 --        to them rebuilds everything.
@@ -51,9 +52,19 @@ deploy_files AS (
     WHERE is_deploy
     GROUP BY repository, workflow_path
 ),
--- Each row is turned into JSON once (the optional columns are read from it), not once per column read.
+-- Whether deployments has the column the settings name (ingestion may add it; deployments_column).
+named_column AS (
+    SELECT count(*) > 0 AS present
+    FROM duckdb_columns()
+    WHERE schema_name = 'main' AND table_name = 'deployments'
+      AND column_name = (SELECT deployments_column FROM settings)
+),
+-- A row is turned into JSON (to read that column whatever its name) only when the column exists: for a million
+-- deployments that costs half a second. reusable_workflow is NULL where the table lacks it.
 deps AS (
-    SELECT d.*, to_json(d) AS row_json FROM deployments d WHERE d.deployed_at >= $since
+    SELECT d.*, CASE WHEN (SELECT present FROM named_column) THEN to_json(d) END AS row_json
+    FROM (SELECT * FROM deployments UNION ALL BY NAME SELECT NULL::TEXT AS reusable_workflow WHERE false) d
+    WHERE d.deployed_at >= $since
 ),
 runs AS (
     SELECT repository, run_id, workflow_path, referenced_workflows AS referenced
@@ -81,8 +92,7 @@ evidence AS (
              THEN TRY_CAST(json_extract_string(d.row_json, '$.' || s.deployments_column) AS BOOLEAN) END
             AS column_says,
         -- A run's own list of called workflows; else the one ingestion kept on the deployment.
-        coalesce(r.referenced, CASE WHEN json_extract_string(d.row_json, '$.reusable_workflow') IS NOT NULL
-                                    THEN [json_extract_string(d.row_json, '$.reusable_workflow')] END) AS called,
+        coalesce(r.referenced, CASE WHEN d.reusable_workflow IS NOT NULL THEN [d.reusable_workflow] END) AS called,
         s.platform_prefix,
         s.deploy_workflows,
         CASE WHEN f.repository IS NOT NULL
