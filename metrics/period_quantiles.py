@@ -107,6 +107,9 @@ def _quantiles_of_kind(con: duckdb.DuckDBPyConnection, kind: _Kind) -> None:
     start = np.searchsorted(sids, queries["sid"], side="left")
     lo = start + queries["lo"]
     hi = start + queries["hi"]
+    # The counts and the facts come from the same rows; a slice reaching past its scope would mean they do not.
+    if np.any(hi > np.searchsorted(sids, queries["sid"], side="right")):
+        raise RuntimeError(f"{kind.table}: the period counts do not match the facts of period_facts (kind {kind.kind})")
     del sids, start
     out: dict[str, np.ndarray] = {"sid": queries["sid"], "pidx": queries["pidx"]}
     names = iter(kind.names)
