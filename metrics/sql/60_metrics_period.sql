@@ -4,9 +4,9 @@
 --        windows [period_end - N days, period_end) that end on each Monday from $rolling_from to $rolling_to.
 --        Every scope has a row for every period in range, so quiet periods show as zero deployments.
 -- Inputs: the temp tables of metrics.period_quantiles (from deployments, deployment_outcomes, changes that reached
---         production, failed_deployments, incidents, team_ownership), dora_benchmarks; $period_from, $period_to (DATE; weeks/months/quarters
---         touching this range), $rolling_from, $rolling_to (Mondays), $benchmark_year, $min_deployments,
---         $min_changes, $min_failures, $organisation.
+--         production, failed_deployments, incidents, team_ownership), dora_benchmarks; $period_from, $period_to
+--         (DATE; weeks/months/quarters touching this range), $rolling_from, $rolling_to (Mondays), $period_since,
+--         $benchmark_year, $min_deployments, $min_changes, $min_failures.
 -- Rules (docs/metrics.md): a deployment, change and failed deployment counts at its deployed_at, an incident at its
 --        created_at, each once for its service ('(no service)' when it has none), its team and the organisation
 --        (team and organisation figures are never averages of service figures); durations in hours, medians and

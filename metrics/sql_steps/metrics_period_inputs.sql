@@ -12,7 +12,8 @@
 --        counts, and for changes, failed deployments and incidents the positions [lo, hi) of the period's facts
 --        among that scope's facts of that kind sorted by day, and n, all of them.
 -- Inputs: deployments, deployment_outcomes, changes, failed_deployments, incidents, team_ownership,
---         period_kept_scopes (made by metrics.period_quantiles: the scopes metrics_period has, none before it exists); $period_from, $period_to, $rolling_from, $rolling_to, $period_since, $start_of_time,
+--         period_kept_scopes (made by metrics.period_quantiles: the scopes metrics_period has, none before it
+--         exists); $period_from, $period_to, $rolling_from, $rolling_to, $period_since, $start_of_time,
 --         $organisation.
 -- How (for speed and memory): every period is a range of whole UTC days, so a fact is placed by its day index only.
 --        Counts come from running totals per scope at the period boundaries (a period's count = total before its
@@ -108,8 +109,8 @@ WITH x AS (
            NULL, NULL, NULL, NULL
     FROM incidents WHERE created_at >= (SELECT base FROM period_bounds)
 ),
--- The three scopes a fact of a (service, team) counts under. A NULL team matches no team scope (team_sid 0), so such facts
--- count for their service and the organisation only (its (team, NULL) scope row shows zeros).
+-- The three scopes a fact of a (service, team) counts under. A NULL team matches no team scope (team_sid 0), so
+-- such facts count for their service and the organisation only (its (team, NULL) scope row shows zeros).
 fact_sids AS MATERIALIZED (
     SELECT n.service, n.team, s.sid AS service_sid, coalesce(t.sid, 0) AS team_sid, o.sid AS organisation_sid
     FROM (SELECT DISTINCT service, team FROM x) n
