@@ -25,11 +25,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pulse.warehouse import run_sql_file
+from pulse.warehouse import run_sql_file, table_exists
 
 INPUTS_SQL = Path(__file__).with_name("sql_steps") / "metrics_period_inputs.sql"
 
-LEAD_TIME_PROBS = (0.5, 0.75, 0.9)
+# Median, p75 and p90: the lead time and recovery time figures.
+DURATION_PROBS = (0.5, 0.75, 0.9)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ KINDS = (
         "period_change_quantiles",
         2,
         "changes",
-        {"v1": LEAD_TIME_PROBS, "v2": (0.5,), "v3": (0.5,), "v4": (0.5,), "v5": (0.5,)},
+        {"v1": DURATION_PROBS, "v2": (0.5,), "v3": (0.5,), "v4": (0.5,), "v5": (0.5,)},
         (
             "lead_time_median_hours",
             "lead_time_p75_hours",
@@ -63,7 +64,7 @@ KINDS = (
         "period_recovery_quantiles",
         3,
         "failures",
-        {"v1": LEAD_TIME_PROBS},
+        {"v1": DURATION_PROBS},
         ("recovery_time_median_hours", "recovery_time_p75_hours", "recovery_time_p90_hours"),
     ),
     _Kind("period_restore_quantiles", 4, "incidents", {"v1": (0.5,)}, ("restore_median_hours",)),
@@ -73,12 +74,9 @@ KINDS = (
 def prepare_metrics_period(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]) -> None:
     """Build the temp tables ``metrics/sql/60_metrics_period.sql`` reads (see the module docstring)."""
     # The scopes already in the table keep their rows; a full recompute starts without the table.
-    has_table = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'metrics_period' AND schema_name = 'main'"
-    ).fetchall()[0][0]
     kept = (
         "SELECT DISTINCT scope, scope_name FROM metrics_period"
-        if has_table
+        if table_exists(con, "metrics_period")
         else "SELECT NULL::TEXT AS scope, NULL::TEXT AS scope_name WHERE false"
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE period_kept_scopes AS {kept}")

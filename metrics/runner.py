@@ -21,7 +21,7 @@ import duckdb
 
 from metrics.incremental import START_OF_TIME, full_plan, mark_unfinished, plan_recompute, save_state
 from metrics.period_quantiles import prepare_metrics_period
-from pulse.warehouse import run_sql_file, set_meta, table_count
+from pulse.warehouse import run_sql_file, set_meta, table_count, table_exists
 
 SQL_DIR = Path(__file__).with_name("sql")
 BENCHMARKS_CSV = Path(__file__).with_name("benchmarks") / "dora_tiers.csv"
@@ -152,7 +152,7 @@ def run_metric_file(con: duckdb.DuckDBPyConnection, path: Path, params: Mapping[
         con.execute(f"DROP TABLE IF EXISTS {table}")
     _replace_other_kind(con, path, table)
     watch = WATCHED.get(table)
-    compare = watch is not None and params["since"] != START_OF_TIME and _table_exists(con, table)
+    compare = watch is not None and params["since"] != START_OF_TIME and table_exists(con, table)
     _ensure_changed_rows(con)
     if watch is not None:
         con.execute("DELETE FROM changed_rows WHERE source = ?", [table])
@@ -261,7 +261,7 @@ def compute_metrics(
                 bound["period_since"] = _period_since(con, since)
             run_metric_file(con, path, bound)
             # A view is not counted: counting it would compute it (deployment_changes: seconds).
-            if _table_exists(con, table):
+            if table_exists(con, table):
                 counts[table] = table_count(con, table)
             if log:
                 size = f"{counts[table]} rows" if table in counts else "view"
@@ -312,10 +312,3 @@ def _period_since(con: duckdb.DuckDBPyConnection, since: datetime) -> datetime:
     facts = [table for table, watch in WATCHED.items() if watch.fact]
     rows = con.execute("SELECT min(occurred_at) FROM changed_rows WHERE list_contains(?, source)", [facts]).fetchall()
     return min(since, rows[0][0]) if rows[0][0] is not None else since
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
-    ).fetchall()
-    return rows[0][0] > 0

@@ -132,6 +132,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``table`` is a table (not a view) of the main schema."""
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [table]
+    ).fetchall()
+    return rows[0][0] > 0
+
+
 def table_count(con: duckdb.DuckDBPyConnection, table: str, where: Mapping[str, Any] | None = None) -> int:
     _check_ident(table)
     clauses = []
