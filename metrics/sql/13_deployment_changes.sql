@@ -10,6 +10,7 @@
 --        ships the changes merged after the previous deployment started and no later than it started itself
 --        (matched_by 'merge_time'). In a monorepo a change belongs to the services whose paths it touches; one
 --        touching none belongs to the repository and ships with any of its services.
+-- Columns: deployment_seq is the deployment's number in the order of all deployments (see 11_deployments.sql).
 -- Storage: a view over the table macro deployment_changes_since(since), the deployments from `since` on. Its
 --        reader, 20_changes.sql, needs each change's first deployment only, and an incremental rebuild only the
 --        deployments from its $since on: the macro filters them before the joins, which a filter on the view would
@@ -22,7 +23,7 @@ WITH chg AS (
 ),
 d AS (
     SELECT
-        cur.deployment_key, cur.repository, cur.service, cur.sha, cur.deployed_at,
+        cur.deployment_key, cur.deployment_seq, cur.repository, cur.service, cur.sha, cur.deployed_at,
         coalesce(cur.started_at, cur.deployed_at) AS started,
         prev.sha AS previous_sha,
         coalesce(prev.started_at, prev.deployed_at) AS previous_started_at
@@ -40,13 +41,13 @@ compared AS MATERIALIZED (
 -- Materialized on its own so that the join builds its hash table on the deployments, not on the five million
 -- commits (the planner guessed the other way round, which cost seconds and gigabytes).
 compared_commits AS MATERIALIZED (
-    SELECT cm.deployment_key, cm.repository, cm.service, cm.deployed_at, cc.sha
+    SELECT cm.deployment_key, cm.deployment_seq, cm.repository, cm.service, cm.deployed_at, cc.sha
     FROM compared cm
     JOIN raw_github_compare_commits cc
       ON cc.repository = cm.repository AND cc.base_sha = cm.base_sha AND cc.head_sha = cm.head_sha
 ),
 by_compare AS (
-    SELECT s.deployment_key, s.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
+    SELECT s.deployment_key, s.deployment_seq, s.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
            chg.number, 'compare' AS matched_by
     FROM compared_commits s
     JOIN chg ON chg.repository = s.repository AND chg.sha = s.sha
@@ -60,7 +61,7 @@ uncompared AS MATERIALIZED (
       AND d.deployment_key NOT IN (SELECT deployment_key FROM compared)
 ),
 by_time AS (
-    SELECT u.deployment_key, u.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
+    SELECT u.deployment_key, u.deployment_seq, u.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
            chg.number, 'merge_time' AS matched_by
     FROM uncompared u
     JOIN chg
@@ -69,9 +70,13 @@ by_time AS (
      AND chg.merged_at <= u.started
      AND (u.previous_started_at IS NULL OR chg.merged_at > u.previous_started_at)
 )
-SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_compare
+SELECT deployment_key, deployment_seq, deployed_at, change_key, change_service, change_kind, number,
+       matched_by
+FROM by_compare
 UNION ALL
-SELECT deployment_key, deployed_at, change_key, change_service, change_kind, number, matched_by FROM by_time;
+SELECT deployment_key, deployment_seq, deployed_at, change_key, change_service, change_kind, number,
+       matched_by
+FROM by_time;
 
 CREATE OR REPLACE VIEW deployment_changes AS
 SELECT * FROM deployment_changes_since(TIMESTAMP '0001-01-01 00:00:00');

@@ -73,16 +73,18 @@ WITH chg AS (
            html_url
     FROM changes_reshipped
 ),
--- An aggregate rather than a window: no sort of five million rows is needed to find each change's first.
+-- An aggregate rather than a window: no sort of five million rows is needed to find each change's first. The
+-- smallest deployment_seq is the earliest (deployed_at, deployment_key); taking the pair itself with arg_min
+-- kept a copy of a key string per change and cost seconds more.
 first_deployment AS (
-    SELECT
-        change_key,
-        change_service,
-        arg_min(deployment_key, (deployed_at, deployment_key)) AS deployment_key,
-        min(deployed_at) AS deployed_at
-    -- Everything that ships a rebuilt change was deployed at or after $since.
-    FROM deployment_changes_since($since)
-    GROUP BY change_key, change_service
+    SELECT f.change_key, f.change_service, d.deployment_key, d.deployed_at
+    FROM (
+        SELECT change_key, change_service, min(deployment_seq) AS deployment_seq
+        -- Everything that ships a rebuilt change was deployed at or after $since.
+        FROM deployment_changes_since($since)
+        GROUP BY change_key, change_service
+    ) f
+    JOIN deployments d ON d.deployment_seq = f.deployment_seq AND d.deployed_at >= $since
 )
 SELECT
     c.repository,

@@ -367,3 +367,27 @@ def test_deployment_without_changes_still_counts() -> None:
     row = period_row(con, "team", "t", "week", "2026-W47")
     assert row["deployments"] == 1 and row["changes"] == 0
     assert row["lead_time_median_hours"] is None
+
+
+def test_deployments_in_the_same_second_are_ordered_by_key() -> None:
+    """Two chains (environments) deploy the same change in the same second: its first deployment is the one with
+    the smaller key, as deployment_seq orders them (keys compare as text: ':10' before ':9')."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    insert(
+        con,
+        "raw_github_deployments",
+        [
+            deployment(7, ts(17, 9), repo="r"),
+            {**deployment(9, ts(18, 12), repo="r"), "environment": "production-eu"},
+            {**deployment(10, ts(18, 12), repo="r"), "environment": "production-us"},
+        ],
+    )
+    insert(con, "raw_github_pull_requests", [pull(1, ts(18, 9), repo="r")])
+    insert(con, "raw_github_pull_request_commits", [commit(1, "a1", ts(18, 8), repo="r")])
+    compute_metrics(con, PARAMS)
+    seqs = con.execute("SELECT deployment_key, deployment_seq FROM deployments ORDER BY deployment_seq").fetchall()
+    assert seqs == [("deployment:r:7", 1), ("deployment:r:10", 2), ("deployment:r:9", 3)]
+    shipped = con.execute("SELECT deployment_key, deployed_at, lead_time_hours FROM changes").fetchall()
+    assert shipped == [("deployment:r:10", ts(18, 12), 4.0)]
