@@ -47,8 +47,8 @@ compared_commits AS MATERIALIZED (
       ON cc.repository = cm.repository AND cc.base_sha = cm.base_sha AND cc.head_sha = cm.head_sha
 ),
 by_compare AS (
-    SELECT s.deployment_key, s.deployment_seq, s.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
-           chg.number, 'compare' AS matched_by
+    SELECT s.deployment_key, s.deployment_seq, s.deployed_at, chg.change_key, chg.service AS change_service,
+           chg.change_kind, chg.number, 'compare' AS matched_by
     FROM compared_commits s
     JOIN chg ON chg.repository = s.repository AND chg.sha = s.sha
     WHERE chg.service = s.service OR chg.service = chg.repository
@@ -61,8 +61,8 @@ uncompared AS MATERIALIZED (
       AND d.deployment_key NOT IN (SELECT deployment_key FROM compared)
 ),
 by_time AS (
-    SELECT u.deployment_key, u.deployment_seq, u.deployed_at, chg.change_key, chg.service AS change_service, chg.change_kind,
-           chg.number, 'merge_time' AS matched_by
+    SELECT u.deployment_key, u.deployment_seq, u.deployed_at, chg.change_key, chg.service AS change_service,
+           chg.change_kind, chg.number, 'merge_time' AS matched_by
     FROM uncompared u
     JOIN chg
       ON chg.repository = u.repository
