@@ -8,10 +8,12 @@
 --        pending attempts are in deployment_attempts only. previous_deployment_key is the previous successful
 --        deployment of the same repository, service and environment. A rollback is a deployment of a commit
 --        that an earlier deployment (not the previous one) already shipped, or one the compare API reports as
---        behind the previous deployment; rollback_of is the latest earlier deployment of that commit.
+--        behind the previous deployment; rollback_of is the latest earlier deployment of that commit (NULL for
+--        one marked only by the compare API).
 --        Team as in deployment_attempts. deployment_seq numbers the deployments 1, 2, ... in the order of
 --        (deployed_at, deployment_key), across every service: later readers find the first deployment of a change
---        as the smallest of these integers, which is several times cheaper than comparing (time, key) pairs.
+--        as the smallest of these integers, seconds cheaper at scale than comparing (time, key) pairs
+--        (benchmarks/README.md).
 -- Incremental: rows deployed at or after $since are rebuilt (a full recompute passes the start of time); older
 --        rows cannot change, as nothing a deployment's row depends on happens after it. The previous deployment
 --        of a chain's first rebuilt row, and earlier deployments of the same commit, are read from the kept rows;
@@ -48,7 +50,7 @@ WITH fresh AS (
 ),
 kept AS (
     -- What is left of the table: every deployment before $since.
-    SELECT deployment_key, repository, service, environment, deployed_at, sha FROM deployments
+    SELECT deployment_key, repository, service, environment, deployed_at, sha, deployment_seq FROM deployments
 ),
 chain_tail AS (
     -- The last kept deployment of each chain that has fresh ones: the previous deployment of its first fresh one.
@@ -84,17 +86,19 @@ chained AS (
     JOIN chain USING (deployment_key)
 ),
 earlier AS (
-    SELECT deployment_key, repository, service, environment, deployed_at, sha FROM fresh
+    SELECT deployment_key, repository, service, environment, sha, deployment_seq FROM chained
     UNION ALL
-    SELECT * FROM kept
+    SELECT deployment_key, repository, service, environment, sha, deployment_seq FROM kept
 ),
+-- Earlier and latest in deployment_seq order: (deployed_at, deployment_key), so that two deployments of the
+-- commit in the same second give the same rollback_of in a full and an incremental rebuild.
 redeployed AS (
-    SELECT c.deployment_key, arg_max(e.deployment_key, e.deployed_at) AS rollback_of
+    SELECT c.deployment_key, arg_max(e.deployment_key, e.deployment_seq) AS rollback_of
     FROM chained c
     JOIN earlier e
       ON e.repository = c.repository AND e.service = c.service AND e.environment = c.environment
      AND e.sha = c.sha
-     AND (e.deployed_at < c.deployed_at OR (e.deployed_at = c.deployed_at AND e.deployment_key < c.deployment_key))
+     AND e.deployment_seq < c.deployment_seq
     WHERE c.previous_sha IS NOT NULL AND c.sha <> c.previous_sha
     GROUP BY c.deployment_key
 )

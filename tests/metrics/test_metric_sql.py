@@ -391,3 +391,30 @@ def test_deployments_in_the_same_second_are_ordered_by_key() -> None:
     assert seqs == [("deployment:r:7", 1), ("deployment:r:10", 2), ("deployment:r:9", 3)]
     shipped = con.execute("SELECT deployment_key, deployed_at, lead_time_hours FROM changes").fetchall()
     assert shipped == [("deployment:r:10", ts(18, 12), 4.0)]
+
+
+def test_rollback_of_is_the_latest_earlier_deployment_in_key_order_on_a_tie() -> None:
+    """Two deployments of commit X in the same second, then Y, then X again: a rollback to the later of the two."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    insert(
+        con,
+        "raw_github_deployments",
+        [
+            {**deployment(1, ts(16, 10), repo="r"), "sha": "x"},
+            {**deployment(2, ts(16, 10), repo="r"), "sha": "x"},
+            {**deployment(3, ts(17, 10), repo="r"), "sha": "y"},
+            {**deployment(4, ts(18, 10), repo="r"), "sha": "x"},
+        ],
+    )
+    compute_metrics(con, PARAMS)
+    rows = con.execute(
+        "SELECT deployment_key, is_rollback, rollback_of FROM deployments ORDER BY deployment_seq"
+    ).fetchall()
+    assert rows == [
+        ("deployment:r:1", False, None),
+        ("deployment:r:2", False, None),  # the same commit as the previous one: a redeploy
+        ("deployment:r:3", False, None),
+        ("deployment:r:4", True, "deployment:r:2"),
+    ]
