@@ -11,10 +11,11 @@
 --        (matched_by 'merge_time'). In a monorepo a change belongs to the services whose paths it touches; one
 --        touching none belongs to the repository and ships with any of its services.
 -- Columns: deployment_seq is the deployment's number in the order of all deployments (see 11_deployments.sql).
--- Storage: a view over the table macro deployment_changes_since(since), the deployments from `since` on. Its
---        reader, 20_changes.sql, needs each change's first deployment only, and an incremental rebuild only the
---        deployments from its $since on: the macro filters them before the joins, which a filter on the view would
---        not reach. Writing five million rows of string keys on every recompute cost seconds and bought nothing.
+-- Storage: a view over the table macro deployment_changes_since(since), which gives the rows of the deployments
+--        from `since` on. Its one reader, 20_changes.sql, needs only each change's first deployment, and in an
+--        incremental rebuild only the deployments from its $since on. The macro applies `since` before its joins;
+--        a filter on the view would be applied after them. Writing five million rows of string keys on every
+--        recompute cost seconds and bought nothing.
 CREATE OR REPLACE MACRO deployment_changes_since(since) AS TABLE
 WITH chg AS (
     SELECT change_key, repository, service, change_kind, number, sha, merged_at
