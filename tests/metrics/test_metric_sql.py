@@ -69,6 +69,14 @@ def commit(n: int, sha: str, authored: datetime, repo: str = "pay") -> dict:
     return {"repository": repo, "number": n, "sha": sha, "authored_at": authored, "fetched_at": T0}
 
 
+def team_t_owning_r() -> duckdb.DuckDBPyConnection:
+    """An empty warehouse in which team ``t`` owns repository ``r``."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    return con
+
+
 @pytest.fixture()
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
@@ -246,9 +254,7 @@ def test_unattributed_incident_is_kept(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_median_is_interpolated_not_lower() -> None:
-    con = duckdb.connect()
-    ensure_schema(con)
-    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    con = team_t_owning_r()
     insert(con, "raw_github_deployments", [deployment(1, ts(20, 12), repo="r")])
     # Lead times 315 and 670 minutes: a lower median would say 315.
     insert(con, "raw_github_pull_requests", [pull(1, ts(20, 11), repo="r"), pull(2, ts(20, 11), repo="r")])
@@ -327,9 +333,7 @@ def test_tiers_need_enough_rows_and_no_data_is_never_a_good_tier(con: duckdb.Duc
 
 
 def test_tier_bands_follow_the_chosen_year() -> None:
-    con = duckdb.connect()
-    ensure_schema(con)
-    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    con = team_t_owning_r()
     # 20 deployments over the window, two of them failed: CFR 10% = 2023 "high", 2024 "medium" band.
     insert(con, "raw_github_deployments", [deployment(n, ts(16, 0) + timedelta(hours=n), repo="r") for n in range(20)])
     insert(
@@ -359,9 +363,7 @@ def test_tier_bands_follow_the_chosen_year() -> None:
 
 def test_deployment_without_changes_still_counts() -> None:
     """An inner join of deployments to changes would drop this deployment (a peer's mistake)."""
-    con = duckdb.connect()
-    ensure_schema(con)
-    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    con = team_t_owning_r()
     insert(con, "raw_github_deployments", [deployment(1, ts(18, 12), repo="r")])
     compute_metrics(con, PARAMS)
     row = period_row(con, "team", "t", "week", "2026-W47")
@@ -372,9 +374,7 @@ def test_deployment_without_changes_still_counts() -> None:
 def test_deployments_in_the_same_second_are_ordered_by_key() -> None:
     """Two chains (environments) deploy the same change in the same second: its first deployment is the one with
     the smaller key, as deployment_seq orders them (keys compare as text: ':10' before ':9')."""
-    con = duckdb.connect()
-    ensure_schema(con)
-    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    con = team_t_owning_r()
     insert(
         con,
         "raw_github_deployments",
@@ -395,9 +395,7 @@ def test_deployments_in_the_same_second_are_ordered_by_key() -> None:
 
 def test_rollback_of_is_the_latest_earlier_deployment_in_key_order_on_a_tie() -> None:
     """Two deployments of commit X in the same second, then Y, then X again: a rollback to the later of the two."""
-    con = duckdb.connect()
-    ensure_schema(con)
-    insert(con, "team_ownership", [{"team": "t", "kind": "repository", "key": "r", "repository": "r"}])
+    con = team_t_owning_r()
     insert(
         con,
         "raw_github_deployments",
