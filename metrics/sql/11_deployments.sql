@@ -56,8 +56,8 @@ chain_tail AS (
     -- The last kept deployment of each chain that has fresh ones: the previous deployment of its first fresh one.
     SELECT
         repository, service, environment,
-        arg_max(deployment_key, (deployed_at, deployment_key)) AS deployment_key,
-        arg_max(sha, (deployed_at, deployment_key)) AS sha,
+        arg_max(deployment_key, deployment_seq) AS deployment_key,
+        arg_max(sha, deployment_seq) AS sha,
         max(deployed_at) AS deployed_at
     FROM kept
     WHERE (repository, service, environment) IN (SELECT DISTINCT repository, service, environment FROM fresh)
